@@ -1,0 +1,181 @@
+"""REST API viewsets: reads through selectors, writes through services."""
+
+import django_filters
+from django.core.exceptions import ValidationError as DjangoValidationError
+from drf_spectacular.utils import extend_schema
+from rest_framework import mixins, permissions, status, viewsets
+from rest_framework.exceptions import PermissionDenied, ValidationError
+from rest_framework.response import Response
+
+from fedimage.initiative import selectors, services
+from fedimage.initiative.api.serializers import (
+    BlockerInputSerializer,
+    BlockerSerializer,
+    MigrationSerializer,
+    MigrationStageInputSerializer,
+    MilestoneSerializer,
+    MilestoneStatusInputSerializer,
+    ReleaseSerializer,
+    SubprojectSerializer,
+)
+from fedimage.initiative.models import (
+    Blocker,
+    BlockerStatus,
+    Category,
+    Milestone,
+    MilestoneStatus,
+    Migration,
+    Release,
+    Severity,
+    Stage,
+)
+from fedimage.initiative.permissions import can_edit_blocker, is_lead
+
+
+class IsLeadOrReadOnly(permissions.BasePermission):
+    message = "Only initiative leads may change this."
+
+    def has_permission(self, request, view) -> bool:
+        return request.method in permissions.SAFE_METHODS or is_lead(request.user)
+
+
+def _raise_validation(exc: DjangoValidationError):
+    raise ValidationError(exc.message_dict if hasattr(exc, "error_dict") else {"detail": exc.messages})
+
+
+class ReleaseViewSet(viewsets.ReadOnlyModelViewSet):
+    queryset = Release.objects.all()
+    serializer_class = ReleaseSerializer
+    lookup_field = "key"
+    filterset_fields = ["key"]
+    ordering_fields = ["order", "final_target"]
+
+
+class MilestoneFilter(django_filters.FilterSet):
+    release = django_filters.CharFilter(field_name="release__key")
+    status = django_filters.ChoiceFilter(choices=MilestoneStatus.choices)
+
+    class Meta:
+        model = Milestone
+        fields = ["release", "status", "stretch"]
+
+
+class MilestoneViewSet(mixins.UpdateModelMixin, viewsets.ReadOnlyModelViewSet):
+    """Milestones with progress derived from their linked work. Leads PATCH status and note."""
+
+    serializer_class = MilestoneSerializer
+    lookup_field = "key"
+    filterset_class = MilestoneFilter
+    permission_classes = [IsLeadOrReadOnly]
+    search_fields = ["title", "description"]
+    ordering_fields = ["target_date", "order"]
+    http_method_names = ["get", "patch", "head", "options"]
+
+    def get_queryset(self):
+        return selectors._milestone_queryset(self.request.user)
+
+    def paginate_queryset(self, queryset):
+        page = super().paginate_queryset(queryset)
+        return selectors.attach_progress(list(page)) if page is not None else None
+
+    def get_object(self):
+        return selectors.attach_progress([super().get_object()])[0]
+
+    @extend_schema(request=MilestoneStatusInputSerializer, responses=MilestoneSerializer)
+    def partial_update(self, request, *args, **kwargs):
+        milestone = self.get_object()
+        data = MilestoneStatusInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        services.milestone_set_status(milestone=milestone, user=request.user, **data.validated_data)
+        return Response(self.get_serializer(self.get_object()).data)
+
+
+class SubprojectViewSet(viewsets.ReadOnlyModelViewSet):
+    serializer_class = SubprojectSerializer
+    lookup_field = "key"
+    filterset_fields = ["kind"]
+    search_fields = ["name", "description"]
+
+    def get_queryset(self):
+        return selectors.subproject_list(user=self.request.user)
+
+
+class MigrationFilter(django_filters.FilterSet):
+    subproject = django_filters.CharFilter(field_name="subproject__key")
+    stage = django_filters.ChoiceFilter(choices=Stage.choices)
+
+    class Meta:
+        model = Migration
+        fields = ["subproject", "stage"]
+
+
+class MigrationViewSet(mixins.UpdateModelMixin, viewsets.ReadOnlyModelViewSet):
+    """Each subproject's migration stage against its targets; leads PATCH the stage."""
+
+    queryset = Migration.objects.select_related("subproject", "beta_target", "production_target")
+    serializer_class = MigrationSerializer
+    lookup_field = "subproject__key"
+    lookup_url_kwarg = "subproject"
+    filterset_class = MigrationFilter
+    permission_classes = [IsLeadOrReadOnly]
+    http_method_names = ["get", "patch", "head", "options"]
+
+    @extend_schema(request=MigrationStageInputSerializer, responses=MigrationSerializer)
+    def partial_update(self, request, *args, **kwargs):
+        migration = self.get_object()
+        data = MigrationStageInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        migration = services.migration_set_stage(migration=migration, user=request.user, **data.validated_data)
+        return Response(self.get_serializer(migration).data)
+
+
+class BlockerFilter(django_filters.FilterSet):
+    status = django_filters.MultipleChoiceFilter(choices=BlockerStatus.choices)
+    severity = django_filters.MultipleChoiceFilter(choices=Severity.choices)
+    category = django_filters.ChoiceFilter(choices=Category.choices)
+    milestone = django_filters.CharFilter(field_name="milestones__key", distinct=True)
+    subproject = django_filters.CharFilter(field_name="subprojects__key", distinct=True)
+    release = django_filters.CharFilter(field_name="milestones__release__key", distinct=True)
+
+    class Meta:
+        model = Blocker
+        fields = ["status", "severity", "category", "milestone", "subproject", "release"]
+
+
+class BlockerViewSet(
+    mixins.CreateModelMixin, mixins.UpdateModelMixin, viewsets.ReadOnlyModelViewSet
+):
+    """Blockers: anyone reads the public ones, members file, reporter/owner/leads change."""
+
+    serializer_class = BlockerSerializer
+    filterset_class = BlockerFilter
+    search_fields = ["title", "description"]
+    ordering_fields = ["created_at", "updated_at", "severity"]
+    http_method_names = ["get", "post", "patch", "head", "options"]
+
+    def get_queryset(self):
+        return selectors.blocker_list(user=self.request.user)
+
+    @extend_schema(request=BlockerInputSerializer, responses={201: BlockerSerializer})
+    def create(self, request, *args, **kwargs):
+        data = BlockerInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        try:
+            blocker = services.blocker_file(reporter=request.user, **data.validated_data)
+        except DjangoValidationError as exc:
+            _raise_validation(exc)
+        blocker = selectors.blocker_get(user=request.user, pk=blocker.pk)
+        return Response(self.get_serializer(blocker).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(request=BlockerInputSerializer, responses=BlockerSerializer)
+    def partial_update(self, request, *args, **kwargs):
+        blocker = self.get_object()
+        if not can_edit_blocker(request.user, blocker):
+            raise PermissionDenied("Only its reporter, its owner or a lead may change this blocker.")
+        data = BlockerInputSerializer(data=request.data, partial=True)
+        data.is_valid(raise_exception=True)
+        try:
+            services.blocker_update(blocker=blocker, user=request.user, **data.validated_data)
+        except DjangoValidationError as exc:
+            _raise_validation(exc)
+        return Response(self.get_serializer(selectors.blocker_get(user=request.user, pk=blocker.pk)).data)

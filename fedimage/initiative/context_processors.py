@@ -1,0 +1,7 @@
+"""Template context every page needs."""
+
+from fedimage.initiative.permissions import is_lead
+
+
+def roles(request):
+    return {"user_is_lead": is_lead(request.user) if hasattr(request, "user") else False}

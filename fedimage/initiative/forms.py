@@ -1,0 +1,100 @@
+"""Forms of the initiative pages; services do the writing."""
+
+from django import forms
+from django.contrib.auth import get_user_model
+
+from fedimage.initiative.models import (
+    Blocker,
+    BlockerStatus,
+    Category,
+    Milestone,
+    MilestoneStatus,
+    Severity,
+    Stage,
+    Subproject,
+)
+
+
+class BlockerForm(forms.ModelForm):
+    """File or edit a blocker."""
+
+    owner = forms.ModelChoiceField(
+        queryset=get_user_model().objects.filter(is_active=True).order_by("username"),
+        required=False,
+        to_field_name="username",
+        help_text="Who drives it to a fix. Leave empty if nobody has taken it yet.",
+    )
+
+    class Meta:
+        model = Blocker
+        fields = [
+            "title", "severity", "category", "description", "milestones", "subprojects",
+            "tracking_url", "owner", "private",
+        ]
+        widgets = {
+            "description": forms.Textarea(attrs={"rows": 8}),
+            "milestones": forms.CheckboxSelectMultiple,
+            "subprojects": forms.CheckboxSelectMultiple,
+        }
+        labels = {"tracking_url": "Tracking issue URL"}
+        help_texts = {
+            "title": "One line a busy reader understands, e.g. “bootc install fails on s390x”.",
+            "description": "Markdown. What breaks, for whom, and what would unblock it.",
+            "tracking_url": "The upstream or GitLab issue that tracks the fix, if there is one.",
+            "milestones": "The milestones this blocker puts at risk.",
+            "subprojects": "The subprojects it affects.",
+        }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["milestones"].queryset = Milestone.objects.select_related("release")
+        self.fields["milestones"].label_from_instance = lambda m: f"{m.release.name}: {m.title}"
+        self.fields["subprojects"].queryset = Subproject.objects.all()
+
+    def clean_title(self):
+        title = self.cleaned_data["title"].strip()
+        if len(title) < 5:
+            raise forms.ValidationError("Say what is blocked in at least 5 characters.")
+        return title
+
+
+class BlockerStatusForm(forms.Form):
+    status = forms.ChoiceField(choices=BlockerStatus.choices)
+
+
+class BlockerFilterForm(forms.Form):
+    """The blocker list's filters; invalid values are reported, not silently dropped."""
+
+    q = forms.CharField(required=False, label="Search", max_length=200)
+    status = forms.ChoiceField(
+        required=False,
+        choices=[("", "Any status"), ("unresolved", "Unresolved (open, in progress, fixed upstream)")]
+        + list(BlockerStatus.choices),
+    )
+    severity = forms.ChoiceField(required=False, choices=[("", "Any severity"), *Severity.choices])
+    category = forms.ChoiceField(required=False, choices=[("", "Any category"), *Category.choices])
+    milestone = forms.ModelChoiceField(
+        required=False, queryset=Milestone.objects.all(), to_field_name="key",
+        empty_label="Any milestone",
+    )
+    subproject = forms.ModelChoiceField(
+        required=False, queryset=Subproject.objects.all(), to_field_name="key",
+        empty_label="Any subproject",
+    )
+
+
+class MilestoneStatusForm(forms.Form):
+    status = forms.ChoiceField(choices=MilestoneStatus.choices)
+    note = forms.CharField(
+        required=False, max_length=2000, widget=forms.Textarea(attrs={"rows": 3}),
+        help_text="Why, in a sentence; the weekly meeting reads it.",
+    )
+
+
+class MigrationStageForm(forms.Form):
+    stage = forms.TypedChoiceField(choices=Stage.choices, coerce=int)
+    note = forms.CharField(required=False, max_length=2000, widget=forms.Textarea(attrs={"rows": 3}))
+    evidence_url = forms.URLField(
+        required=False, max_length=500, label="Evidence URL",
+        help_text="A build, an image or an announcement that shows it.",
+    )

@@ -1,0 +1,290 @@
+"""The initiative's domain: releases, milestones, subprojects and their migration, blockers."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from django.conf import settings
+from django.db import models
+from django.urls import reverse
+from django.utils import timezone
+from simple_history.models import HistoricalRecords
+
+
+class MilestoneStatus(models.TextChoices):
+    NOT_STARTED = "not_started", "Not started"
+    ON_TRACK = "on_track", "On track"
+    AT_RISK = "at_risk", "At risk"
+    BLOCKED = "blocked", "Blocked"
+    DONE = "done", "Done"
+    SLIPPED = "slipped", "Slipped"
+
+
+class Stage(models.IntegerChoices):
+    """The migration stages the plan names, in order."""
+
+    OWN_BASE = 0, "Building its own base"
+    DEVELOPMENT = 1, "Consuming the base image in development"
+    BETA = 2, "Beta/nightly artifacts on the base image"
+    PRODUCTION = 3, "Production artifacts on the base image"
+
+
+class Severity(models.TextChoices):
+    CRITICAL = "critical", "Critical"
+    MAJOR = "major", "Major"
+    MINOR = "minor", "Minor"
+
+
+class BlockerStatus(models.TextChoices):
+    OPEN = "open", "Open"
+    IN_PROGRESS = "in_progress", "In progress"
+    FIXED_UPSTREAM = "fixed_upstream", "Fixed upstream"
+    RESOLVED = "resolved", "Resolved"
+    WONT_FIX = "wont_fix", "Won't fix"
+
+
+class Category(models.TextChoices):
+    BOOTC = "bootc", "bootc"
+    KONFLUX = "konflux", "Konflux"
+    INFRASTRUCTURE = "infrastructure", "Infrastructure"
+    RELENG = "releng", "Release engineering"
+    DOCUMENTATION = "documentation", "Documentation"
+    OTHER = "other", "Other"
+
+
+# A blocker in one of these states no longer stands in anybody's way.
+CLOSED_BLOCKER_STATUSES = (BlockerStatus.RESOLVED, BlockerStatus.WONT_FIX)
+SEVERITY_RANK = {Severity.CRITICAL: 0, Severity.MAJOR: 1, Severity.MINOR: 2}
+
+
+def _choices_check(field: str, choices: type[models.Choices], name: str) -> models.CheckConstraint:
+    return models.CheckConstraint(
+        condition=models.Q(**{f"{field}__in": choices.values}), name=name
+    )
+
+
+class Release(models.Model):
+    """A Fedora release the initiative plans against: Fedora 44, Fedora 45, post-F45."""
+
+    key = models.SlugField(max_length=40, unique=True)
+    name = models.CharField(max_length=100)
+    order = models.PositiveSmallIntegerField(default=0)
+    beta_target = models.DateField(null=True, blank=True)
+    final_target = models.DateField(null=True, blank=True)
+    released_on = models.DateField(null=True, blank=True)
+    end_of_life = models.DateField(null=True, blank=True)
+    notes = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["order", "key"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def get_absolute_url(self) -> str:
+        return reverse("release-detail", kwargs={"key": self.key})
+
+
+class Milestone(models.Model):
+    """A milestone of the initiative's plan, targeted at a release."""
+
+    key = models.SlugField(max_length=80, unique=True)
+    release = models.ForeignKey(Release, on_delete=models.PROTECT, related_name="milestones")
+    title = models.CharField(max_length=200)
+    description = models.TextField(blank=True)
+    owner = models.CharField(max_length=200, blank=True, help_text="Who answers for it (FAS names).")
+    target_date = models.DateField(null=True, blank=True)
+    stretch = models.BooleanField(default=False)
+    order = models.PositiveSmallIntegerField(default=0)
+    status = models.CharField(
+        max_length=20, choices=MilestoneStatus.choices, default=MilestoneStatus.NOT_STARTED
+    )
+    status_note = models.TextField(blank=True)
+    status_confirmed_at = models.DateTimeField(null=True, blank=True)
+    migration_stage = models.PositiveSmallIntegerField(
+        choices=Stage.choices,
+        null=True,
+        blank=True,
+        help_text="When set, progress counts the subprojects that reached this stage.",
+    )
+    history = HistoricalRecords(excluded_fields=["order"])
+
+    class Meta:
+        ordering = ["release__order", "order", "target_date", "key"]
+        constraints = [_choices_check("status", MilestoneStatus, "milestone_status_valid")]
+
+    def __str__(self) -> str:
+        return self.title
+
+    def get_absolute_url(self) -> str:
+        return reverse("milestone-detail", kwargs={"key": self.key})
+
+    @property
+    def status_is_stale(self) -> bool:
+        """Whether nobody has confirmed the status recently (a done milestone never is)."""
+        if self.status == MilestoneStatus.DONE:
+            return False
+        if self.status_confirmed_at is None:
+            return True
+        limit = timedelta(days=settings.STATUS_STALE_AFTER_DAYS)
+        return timezone.now() - self.status_confirmed_at > limit
+
+
+class SubprojectKind(models.TextChoices):
+    BASE = "base", "Base images"
+    EDITION = "edition", "Edition"
+    DESKTOP = "desktop", "Atomic Desktop"
+    PARTNER = "partner", "Downstream partner"
+
+
+class Subproject(models.Model):
+    """A Fedora subproject whose artifacts should be built on the shared base images."""
+
+    Kind = SubprojectKind
+
+    key = models.SlugField(max_length=80, unique=True)
+    name = models.CharField(max_length=120)
+    kind = models.CharField(max_length=20, choices=Kind.choices, default=Kind.EDITION)
+    description = models.TextField(blank=True)
+    owners = models.CharField(max_length=300, blank=True, help_text="FAS names, comma separated.")
+    matrix_room = models.CharField(max_length=200, blank=True)
+    homepage = models.URLField(max_length=500, blank=True)
+    tracker_url = models.URLField(max_length=500, blank=True)
+    order = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        ordering = ["order", "name"]
+        constraints = [_choices_check("kind", SubprojectKind, "subproject_kind_valid")]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def get_absolute_url(self) -> str:
+        return reverse("subproject-detail", kwargs={"key": self.key})
+
+    @property
+    def owner_list(self) -> list[str]:
+        return [name.strip() for name in self.owners.split(",") if name.strip()]
+
+    @property
+    def matrix_url(self) -> str:
+        return f"https://matrix.to/#/{self.matrix_room}" if self.matrix_room else ""
+
+
+class Migration(models.Model):
+    """Where a subproject stands on its move onto the shared base images, against its targets."""
+
+    subproject = models.OneToOneField(Subproject, on_delete=models.CASCADE, related_name="migration")
+    stage = models.PositiveSmallIntegerField(choices=Stage.choices, default=Stage.OWN_BASE)
+    beta_target = models.ForeignKey(
+        Release, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    production_target = models.ForeignKey(
+        Release, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    note = models.TextField(blank=True)
+    evidence_url = models.URLField(max_length=500, blank=True)
+    confirmed_at = models.DateTimeField(null=True, blank=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["subproject__order", "subproject__name"]
+        constraints = [_choices_check("stage", Stage, "migration_stage_valid")]
+
+    def __str__(self) -> str:
+        return f"{self.subproject}: {self.get_stage_display()}"
+
+    def get_absolute_url(self) -> str:
+        return self.subproject.get_absolute_url()
+
+    def target_for(self, stage: int) -> Release | None:
+        """The release by which the plan wants this stage reached, if it sets one."""
+        if stage == Stage.BETA:
+            return self.beta_target
+        if stage == Stage.PRODUCTION:
+            return self.production_target
+        return None
+
+
+class Blocker(models.Model):
+    """Something that stands in the initiative's way, filed by a stakeholder."""
+
+    title = models.CharField(max_length=200)
+    description = models.TextField(blank=True, help_text="Markdown.")
+    severity = models.CharField(max_length=10, choices=Severity.choices, default=Severity.MAJOR)
+    status = models.CharField(
+        max_length=20, choices=BlockerStatus.choices, default=BlockerStatus.OPEN
+    )
+    category = models.CharField(max_length=20, choices=Category.choices, default=Category.OTHER)
+    reporter = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="reported_blockers"
+    )
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="owned_blockers",
+    )
+    milestones = models.ManyToManyField(Milestone, blank=True, related_name="blockers")
+    subprojects = models.ManyToManyField(Subproject, blank=True, related_name="blockers")
+    tracking_url = models.URLField(max_length=500, blank=True)
+    private = models.BooleanField(
+        default=False, help_text="Seen only by signed-in members (embargoed security issues)."
+    )
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+    updated_at = models.DateTimeField(auto_now=True)
+    closed_at = models.DateTimeField(null=True, blank=True, editable=False)
+    history = HistoricalRecords(m2m_fields=[milestones, subprojects], excluded_fields=["updated_at"])
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["status", "severity"])]
+        constraints = [
+            _choices_check("severity", Severity, "blocker_severity_valid"),
+            _choices_check("status", BlockerStatus, "blocker_status_valid"),
+            _choices_check("category", Category, "blocker_category_valid"),
+        ]
+
+    def __str__(self) -> str:
+        return f"#{self.pk} {self.title}"
+
+    def get_absolute_url(self) -> str:
+        return reverse("blocker-detail", kwargs={"pk": self.pk})
+
+    @property
+    def is_closed(self) -> bool:
+        return self.status in CLOSED_BLOCKER_STATUSES
+
+
+class Snapshot(models.Model):
+    """The initiative's headline counts on one day, taken by a periodic job for trend charts."""
+
+    day = models.DateField(unique=True)
+    open_blockers = models.PositiveIntegerField(default=0)
+    open_critical = models.PositiveIntegerField(default=0)
+    milestones_done = models.PositiveIntegerField(default=0)
+    milestones_in_trouble = models.PositiveIntegerField(default=0)
+    subprojects_beta = models.PositiveIntegerField(default=0)
+    subprojects_production = models.PositiveIntegerField(default=0)
+    taken_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-day"]
+
+    def __str__(self) -> str:
+        return f"Snapshot {self.day}"
+
+
+class Initiative(models.Model):
+    """The initiative itself: one row, written from the initiative file."""
+
+    name = models.CharField(max_length=200)
+    lead = models.CharField(max_length=200, blank=True)
+    sponsor = models.CharField(max_length=200, blank=True)
+    matrix_room = models.CharField(max_length=200, blank=True)
+    wiki_url = models.URLField(max_length=500, blank=True)
+    summary = models.TextField(blank=True)
+
+    def __str__(self) -> str:
+        return self.name

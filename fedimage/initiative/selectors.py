@@ -1,0 +1,239 @@
+"""Reads of the initiative domain, shaped for pages, the API and tasks alike."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+from django.db.models import Count, Prefetch, Q, QuerySet
+from django.shortcuts import get_object_or_404
+from django.utils import timezone
+
+from fedimage.initiative.models import (
+    CLOSED_BLOCKER_STATUSES,
+    SEVERITY_RANK,
+    Blocker,
+    BlockerStatus,
+    Milestone,
+    MilestoneStatus,
+    Migration,
+    Release,
+    Severity,
+    Stage,
+    Subproject,
+)
+from fedimage.initiative.permissions import can_see_private
+
+OPEN_BLOCKERS = ~Q(status__in=CLOSED_BLOCKER_STATUSES)
+
+
+def blockers_visible_to(user) -> QuerySet[Blocker]:
+    qs = Blocker.objects.all()
+    return qs if can_see_private(user) else qs.filter(private=False)
+
+
+def blocker_list(*, user, filters: dict | None = None) -> QuerySet[Blocker]:
+    """Blockers the user may see, with everything a list row shows already fetched."""
+    qs = blockers_visible_to(user).select_related("reporter", "owner").prefetch_related(
+        Prefetch("milestones", queryset=Milestone.objects.select_related("release")),
+        "subprojects",
+    )
+    filters = filters or {}
+    if filters.get("status") == "unresolved":
+        qs = qs.filter(OPEN_BLOCKERS)
+    elif filters.get("status"):
+        qs = qs.filter(status=filters["status"])
+    for name in ("severity", "category"):
+        if filters.get(name):
+            qs = qs.filter(**{name: filters[name]})
+    if filters.get("milestone"):
+        qs = qs.filter(milestones=filters["milestone"])
+    if filters.get("subproject"):
+        qs = qs.filter(subprojects=filters["subproject"])
+    if filters.get("release"):
+        qs = qs.filter(milestones__release=filters["release"]).distinct()
+    if filters.get("q"):
+        text = filters["q"]
+        qs = qs.filter(Q(title__icontains=text) | Q(description__icontains=text))
+    return qs
+
+
+def blocker_get(*, user, pk: int) -> Blocker:
+    return get_object_or_404(blocker_list(user=user), pk=pk)
+
+
+def open_blockers_by_severity(*, user) -> list[tuple[str, str, int]]:
+    """(severity, label, count) for every severity, most severe first, zeros included."""
+    counts = dict(
+        blockers_visible_to(user)
+        .filter(OPEN_BLOCKERS)
+        .values_list("severity")
+        .annotate(n=Count("id"))
+        .values_list("severity", "n")
+    )
+    return [(s.value, s.label, counts.get(s.value, 0)) for s in Severity]
+
+
+def _milestone_queryset(user) -> QuerySet[Milestone]:
+    visible = Q() if can_see_private(user) else Q(blockers__private=False)
+    open_ = Q(blockers__status__in=[s for s in BlockerStatus if s not in CLOSED_BLOCKER_STATUSES])
+    # Aggregating queries ignore Meta.ordering, so the plan order is restated here.
+    return Milestone.objects.select_related("release").order_by(*Milestone._meta.ordering).annotate(
+        blockers_total=Count("blockers", filter=visible, distinct=True),
+        blockers_open=Count("blockers", filter=visible & open_, distinct=True),
+        blockers_critical=Count(
+            "blockers",
+            filter=visible & open_ & Q(blockers__severity=Severity.CRITICAL),
+            distinct=True,
+        ),
+    )
+
+
+def _stage_counts() -> tuple[dict[int, int], int]:
+    """How many migrating subprojects have reached at least each stage, and how many migrate."""
+    stages = list(
+        Migration.objects.exclude(subproject__kind=Subproject.Kind.BASE).values_list(
+            "stage", flat=True
+        )
+    )
+    return {s.value: sum(1 for v in stages if v >= s.value) for s in Stage}, len(stages)
+
+
+def attach_progress(milestones: list[Milestone]) -> list[Milestone]:
+    """Derive each milestone's progress from its linked work, never from a typed figure.
+
+    A milestone tied to a migration stage counts the subprojects that reached it; any other
+    counts its closed blockers. Without linked work the progress is unknown (None).
+    """
+    reached, migrating = _stage_counts() if any(m.migration_stage is not None for m in milestones) else ({}, 0)
+    for m in milestones:
+        if m.migration_stage is not None and migrating:
+            done, total, unit = reached[m.migration_stage], migrating, "subprojects there"
+        elif m.blockers_total:
+            done, total, unit = m.blockers_total - m.blockers_open, m.blockers_total, "blockers closed"
+        else:
+            m.progress, m.progress_label = None, "No linked work yet"
+            continue
+        m.progress = round(100 * done / total)
+        m.progress_label = f"{done} of {total} {unit}"
+    return milestones
+
+
+def milestone_list(*, user, release: Release | None = None) -> list[Milestone]:
+    qs = _milestone_queryset(user)
+    if release is not None:
+        qs = qs.filter(release=release)
+    return attach_progress(list(qs))
+
+
+def milestone_get(*, user, key: str) -> Milestone:
+    milestone = get_object_or_404(_milestone_queryset(user), key=key)
+    return attach_progress([milestone])[0]
+
+
+def release_list(*, user) -> list[Release]:
+    """Releases with their milestones (progress attached) in plan order."""
+    releases = list(Release.objects.all())
+    by_release: dict[int, list[Milestone]] = {r.pk: [] for r in releases}
+    for m in milestone_list(user=user):
+        by_release[m.release_id].append(m)
+    for r in releases:
+        r.milestone_rows = by_release[r.pk]
+        r.status_counts = _status_counts(r.milestone_rows)
+    return releases
+
+
+def _status_counts(milestones: list[Milestone]) -> list[tuple[str, str, int]]:
+    counts = {s.value: 0 for s in MilestoneStatus}
+    for m in milestones:
+        counts[m.status] += 1
+    return [(s.value, s.label, counts[s.value]) for s in MilestoneStatus if counts[s.value]]
+
+
+def release_get(*, key: str) -> Release:
+    return get_object_or_404(Release, key=key)
+
+
+def next_milestone(*, today: date | None = None) -> Milestone | None:
+    """The nearest milestone still to reach, with a target date today or later."""
+    today = today or timezone.localdate()
+    return (
+        Milestone.objects.select_related("release")
+        .exclude(status=MilestoneStatus.DONE)
+        .filter(target_date__gte=today)
+        .order_by("target_date", "order")
+        .first()
+    )
+
+
+def subproject_list(*, user) -> QuerySet[Subproject]:
+    visible = Q() if can_see_private(user) else Q(blockers__private=False)
+    return Subproject.objects.select_related(
+        "migration__beta_target", "migration__production_target"
+    ).order_by(*Subproject._meta.ordering).annotate(
+        blockers_open=Count(
+            "blockers",
+            filter=visible
+            & Q(blockers__status__in=[s for s in BlockerStatus if s not in CLOSED_BLOCKER_STATUSES]),
+            distinct=True,
+        )
+    )
+
+
+def subproject_get(*, user, key: str) -> Subproject:
+    return get_object_or_404(subproject_list(user=user), key=key)
+
+
+@dataclass(frozen=True)
+class MatrixCell:
+    """One subproject × stage cell of the migration matrix, said in words and a colour class."""
+
+    state: str  # reached | current | due | overdue | later
+    words: str
+
+
+@dataclass(frozen=True)
+class MatrixRow:
+    subproject: Subproject
+    migration: Migration | None
+    cells: list[MatrixCell]
+    verdict: str  # on-track | behind | done | provider
+    verdict_words: str
+
+
+def _cell(migration: Migration, stage: Stage, today: date) -> MatrixCell:
+    target = migration.target_for(stage)
+    deadline = target.final_target if target else None
+    if migration.stage >= stage:
+        return MatrixCell("reached", "Reached")
+    if deadline and today > deadline:
+        return MatrixCell("overdue", f"Overdue: due {target.name}")
+    if migration.stage == stage - 1:
+        return MatrixCell("current", f"Next{f', due {target.name}' if target else ''}")
+    if target:
+        return MatrixCell("due", f"Due {target.name}")
+    return MatrixCell("later", "Not yet")
+
+
+def migration_matrix(*, user, today: date | None = None) -> list[MatrixRow]:
+    """The centrepiece: every subproject against every stage and the plan's targets."""
+    today = today or timezone.localdate()
+    rows = []
+    for sp in subproject_list(user=user):
+        migration = getattr(sp, "migration", None)
+        if sp.kind == Subproject.Kind.BASE or migration is None:
+            rows.append(MatrixRow(sp, migration, [], "provider", "Provides the base images"))
+            continue
+        cells = [_cell(migration, stage, today) for stage in Stage if stage != Stage.OWN_BASE]
+        if migration.stage == Stage.PRODUCTION:
+            verdict = ("done", "Migrated to production")
+        elif any(c.state == "overdue" for c in cells):
+            verdict = ("behind", "Behind the plan")
+        else:
+            verdict = ("on-track", "On schedule")
+        rows.append(MatrixRow(sp, migration, cells, *verdict))
+    return rows
+
+
+def severity_sort_key(blocker: Blocker) -> tuple[int, float]:
+    return SEVERITY_RANK[blocker.severity], -blocker.created_at.timestamp()

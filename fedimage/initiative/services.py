@@ -1,0 +1,190 @@
+"""Writes and workflows of the initiative domain: the only code that changes its state."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import date
+
+from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import models, transaction
+from django.utils import timezone
+
+from fedimage.initiative.models import (
+    CLOSED_BLOCKER_STATUSES,
+    Blocker,
+    BlockerStatus,
+    Category,
+    Milestone,
+    MilestoneStatus,
+    Migration,
+    Severity,
+    Snapshot,
+    Stage,
+    Subproject,
+)
+from fedimage.initiative.permissions import can_edit_blocker, is_lead
+
+User = AbstractBaseUser | AnonymousUser
+
+
+def _record_as(instance: models.Model, user: User | None, reason: str = "") -> None:
+    """Name who makes the next history record, and why (read by django-simple-history)."""
+    instance._history_user = user if user is not None and user.is_authenticated else None  # type: ignore[attr-defined]
+    instance._change_reason = reason  # type: ignore[attr-defined]
+
+
+def save_with_history(
+    instance: models.Model,
+    *,
+    user: User | None,
+    reason: str = "",
+    m2m: dict[str, Iterable[models.Model]] | None = None,
+    created: bool = False,
+) -> None:
+    """Save a tracked object and its many-to-many links as one history record, not several."""
+    _record_as(instance, user, reason)
+    if m2m:
+        instance.skip_history_when_saving = True  # type: ignore[attr-defined]
+        try:
+            instance.save()
+            for name, values in m2m.items():
+                getattr(instance, name).set(list(values))
+        finally:
+            del instance.skip_history_when_saving  # type: ignore[attr-defined]
+    instance.save()
+    if created and m2m:
+        # The record above was written by an update save; it is the object's first one.
+        instance.history.filter(history_id=instance.history.latest().history_id).update(  # type: ignore[attr-defined]
+            history_type="+"
+        )
+
+
+def _check_choice(value: str, choices: type[models.Choices], field: str) -> None:
+    if value not in choices.values:
+        raise ValidationError({field: f"'{value}' is not one of {', '.join(map(str, choices.values))}."})
+
+
+@transaction.atomic
+def blocker_file(
+    *,
+    reporter: User,
+    title: str,
+    description: str = "",
+    severity: str = Severity.MAJOR,
+    category: str = Category.OTHER,
+    milestones: Iterable[Milestone] = (),
+    subprojects: Iterable[Subproject] = (),
+    tracking_url: str = "",
+    owner: AbstractBaseUser | None = None,
+    private: bool = False,
+) -> Blocker:
+    """File a new blocker on behalf of a signed-in stakeholder."""
+    if not reporter.is_authenticated:
+        raise PermissionDenied("Sign in to file a blocker.")
+    blocker = Blocker(
+        title=title.strip(),
+        description=description,
+        severity=severity,
+        category=category,
+        reporter=reporter,
+        owner=owner,
+        tracking_url=tracking_url,
+        private=private,
+    )
+    blocker.full_clean()
+    save_with_history(
+        blocker,
+        user=reporter,
+        reason="filed",
+        m2m={"milestones": milestones, "subprojects": subprojects},
+        created=True,
+    )
+    return blocker
+
+
+@transaction.atomic
+def blocker_update(*, blocker: Blocker, user: User, **changes: object) -> Blocker:
+    """Change a blocker's fields and links; one history record names who changed what."""
+    if not can_edit_blocker(user, blocker):
+        raise PermissionDenied("Only its reporter, its owner or a lead may change this blocker.")
+    blocker = Blocker.objects.select_for_update().get(pk=blocker.pk)
+    m2m = {name: changes.pop(name) for name in ("milestones", "subprojects") if name in changes}
+    for name, value in changes.items():
+        setattr(blocker, name, value)
+    if blocker.status in CLOSED_BLOCKER_STATUSES:
+        blocker.closed_at = blocker.closed_at or timezone.now()
+    else:
+        blocker.closed_at = None
+    blocker.full_clean()
+    save_with_history(blocker, user=user, m2m=m2m)  # type: ignore[arg-type]
+    return blocker
+
+
+@transaction.atomic
+def milestone_set_status(
+    *, milestone: Milestone, user: User, status: str, note: str = ""
+) -> Milestone:
+    """Set (or re-confirm) a milestone's status; confirming restarts its staleness clock."""
+    if not is_lead(user):
+        raise PermissionDenied("Only initiative leads may change a milestone's status.")
+    _check_choice(status, MilestoneStatus, "status")
+    milestone = Milestone.objects.select_for_update().get(pk=milestone.pk)
+    milestone.status = status
+    milestone.status_note = note.strip()
+    milestone.status_confirmed_at = timezone.now()
+    _record_as(milestone, user)
+    milestone.save(update_fields=["status", "status_note", "status_confirmed_at"])
+    return milestone
+
+
+@transaction.atomic
+def migration_set_stage(
+    *, migration: Migration, user: User, stage: int, note: str = "", evidence_url: str = ""
+) -> Migration:
+    """Record the migration stage a subproject has reached, as confirmed by a lead."""
+    if not is_lead(user):
+        raise PermissionDenied("Only initiative leads may change a migration status.")
+    if stage not in Stage.values:
+        raise ValidationError({"stage": f"'{stage}' is not a migration stage."})
+    migration = Migration.objects.select_for_update().get(pk=migration.pk)
+    migration.stage = stage
+    migration.note = note.strip()
+    migration.evidence_url = evidence_url
+    migration.confirmed_at = timezone.now()
+    migration.full_clean()
+    _record_as(migration, user)
+    migration.save(update_fields=["stage", "note", "evidence_url", "confirmed_at"])
+    return migration
+
+
+@transaction.atomic
+def snapshot_take(*, day: date | None = None) -> Snapshot:
+    """Record today's headline counts; running it again the same day updates the same row."""
+    day = day or timezone.localdate()
+    open_blockers = Blocker.objects.exclude(status__in=CLOSED_BLOCKER_STATUSES)
+    stages = Migration.objects.exclude(subproject__kind=Subproject.Kind.BASE)
+    counts = {
+        "open_blockers": open_blockers.count(),
+        "open_critical": open_blockers.filter(severity=Severity.CRITICAL).count(),
+        "milestones_done": Milestone.objects.filter(status=MilestoneStatus.DONE).count(),
+        "milestones_in_trouble": Milestone.objects.filter(
+            status__in=[MilestoneStatus.AT_RISK, MilestoneStatus.BLOCKED, MilestoneStatus.SLIPPED]
+        ).count(),
+        "subprojects_beta": stages.filter(stage__gte=Stage.BETA).count(),
+        "subprojects_production": stages.filter(stage__gte=Stage.PRODUCTION).count(),
+        "taken_at": timezone.now(),
+    }
+    snapshot, _ = Snapshot.objects.update_or_create(day=day, defaults=counts)
+    return snapshot
+
+
+__all__ = [
+    "BlockerStatus",
+    "blocker_file",
+    "blocker_update",
+    "migration_set_stage",
+    "milestone_set_status",
+    "save_with_history",
+    "snapshot_take",
+]

@@ -1,0 +1,44 @@
+"""Template helpers: safe Markdown, and words for dates."""
+
+from datetime import date
+
+from django import template
+from django.utils import timezone
+
+from fedimage.initiative.markup import render_markdown
+
+register = template.Library()
+
+
+@register.filter
+def markdown(text):
+    return render_markdown(text)
+
+
+@register.filter
+def days_from_today(day: date | None) -> str:
+    """'in 3 days', 'today', '2 days ago'."""
+    if day is None:
+        return "no date set"
+    delta = (day - timezone.localdate()).days
+    if delta == 0:
+        return "today"
+    if delta == 1:
+        return "tomorrow"
+    if delta == -1:
+        return "yesterday"
+    return f"in {delta} days" if delta > 0 else f"{-delta} days ago"
+
+
+@register.filter
+def is_past(day: date | None) -> bool:
+    return day is not None and day < timezone.localdate()
+
+
+@register.simple_tag(takes_context=True)
+def query_with(context, **changes):
+    """The current query string with some parameters replaced (for pagination links)."""
+    params = context["request"].GET.copy()
+    for key, value in changes.items():
+        params[key] = value
+    return params.urlencode()

@@ -1,0 +1,267 @@
+"""Pages of the dashboard: parse input, check permission, call a selector or a service."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.db import connection
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from fedimage.initiative import selectors, services
+from fedimage.initiative.forms import (
+    BlockerFilterForm,
+    BlockerForm,
+    BlockerStatusForm,
+    MigrationStageForm,
+    MilestoneStatusForm,
+)
+from fedimage.initiative.history import change_feed
+from fedimage.initiative.models import BlockerStatus, Initiative, Migration
+from fedimage.initiative.permissions import can_edit_blocker, is_lead
+
+
+def _initiative() -> Initiative | None:
+    return Initiative.objects.first()
+
+
+@require_GET
+def overview(request: HttpRequest) -> HttpResponse:
+    user = request.user
+    releases = selectors.release_list(user=user)
+    open_by_severity = selectors.open_blockers_by_severity(user=user)
+    context = {
+        "initiative": _initiative(),
+        "next_milestone": selectors.next_milestone(),
+        "releases": releases,
+        "matrix": selectors.migration_matrix(user=user),
+        "open_by_severity": open_by_severity,
+        "open_total": sum(n for _, _, n in open_by_severity),
+        "critical_blockers": list(
+            selectors.blocker_list(user=user, filters={"status": "unresolved", "severity": "critical"})[:5]
+        ),
+        "changes": change_feed(user=user, limit=12),
+        "today": timezone.localdate(),
+    }
+    return render(request, "initiative/overview.html", context)
+
+
+@require_GET
+def release_detail(request: HttpRequest, key: str) -> HttpResponse:
+    user = request.user
+    release = selectors.release_get(key=key)
+    milestones = selectors.milestone_list(user=user, release=release)
+    blockers = list(selectors.blocker_list(user=user, filters={"status": "unresolved", "release": release}))
+    blockers.sort(key=selectors.severity_sort_key)
+    context = {
+        "release": release,
+        "milestones": milestones,
+        "blockers": blockers,
+        "changes": change_feed(
+            user=user,
+            limit=20,
+            milestones=[m.pk for m in milestones],
+            migrations=[],
+            blockers=list(
+                selectors.blockers_visible_to(user)
+                .filter(milestones__release=release)
+                .values_list("pk", flat=True)
+                .distinct()
+            ),
+        ),
+    }
+    return render(request, "initiative/release_detail.html", context)
+
+
+@require_http_methods(["GET", "POST"])
+def milestone_detail(request: HttpRequest, key: str) -> HttpResponse:
+    user = request.user
+    milestone = selectors.milestone_get(user=user, key=key)
+    form = MilestoneStatusForm(initial={"status": milestone.status, "note": milestone.status_note})
+    if request.method == "POST":
+        if not is_lead(user):
+            raise PermissionDenied("Only initiative leads may change a milestone's status.")
+        form = MilestoneStatusForm(request.POST)
+        if form.is_valid():
+            services.milestone_set_status(milestone=milestone, user=user, **form.cleaned_data)
+            messages.success(request, f"Status of “{milestone.title}” recorded.")
+            return redirect(milestone)
+    blockers = list(selectors.blocker_list(user=user, filters={"milestone": milestone}))
+    blockers.sort(key=lambda b: (b.is_closed, *selectors.severity_sort_key(b)))
+    context = {
+        "milestone": milestone,
+        "blockers": blockers,
+        "form": form,
+        "changes": change_feed(
+            user=user, limit=30, milestones=[milestone.pk], migrations=[],
+            blockers=[b.pk for b in blockers],
+        ),
+    }
+    return render(request, "initiative/milestone_detail.html", context, status=400 if form.errors else 200)
+
+
+@require_http_methods(["GET", "POST"])
+def subproject_detail(request: HttpRequest, key: str) -> HttpResponse:
+    user = request.user
+    subproject = selectors.subproject_get(user=user, key=key)
+    migration: Migration | None = getattr(subproject, "migration", None)
+    form = MigrationStageForm(
+        initial={"stage": migration.stage, "note": migration.note, "evidence_url": migration.evidence_url}
+        if migration else None
+    )
+    if request.method == "POST":
+        if not is_lead(user) or migration is None:
+            raise PermissionDenied("Only initiative leads may change a migration status.")
+        form = MigrationStageForm(request.POST)
+        if form.is_valid():
+            services.migration_set_stage(migration=migration, user=user, **form.cleaned_data)
+            messages.success(request, f"Migration stage of {subproject.name} recorded.")
+            return redirect(subproject)
+    blockers = list(selectors.blocker_list(user=user, filters={"subproject": subproject}))
+    blockers.sort(key=lambda b: (b.is_closed, *selectors.severity_sort_key(b)))
+    row = next((r for r in selectors.migration_matrix(user=user) if r.subproject.pk == subproject.pk), None)
+    context = {
+        "subproject": subproject,
+        "migration": migration,
+        "row": row,
+        "blockers": blockers,
+        "form": form,
+        "changes": change_feed(
+            user=user, limit=30, milestones=[], migrations=[migration.pk] if migration else [],
+            blockers=[b.pk for b in blockers],
+        ),
+    }
+    return render(request, "initiative/subproject_detail.html", context, status=400 if form.errors else 200)
+
+
+@require_GET
+def blocker_list(request: HttpRequest) -> HttpResponse:
+    form = BlockerFilterForm(request.GET or None)
+    filters = form.cleaned_data if form.is_valid() else {}
+    if not request.GET:
+        filters = {"status": "unresolved"}
+        form = BlockerFilterForm(initial=filters)
+    blockers = selectors.blocker_list(user=request.user, filters=filters)
+    page = Paginator(blockers, 25).get_page(request.GET.get("page"))
+    context = {"form": form, "page": page, "filters_invalid": bool(request.GET) and not form.is_valid()}
+    template = "initiative/_blocker_table.html" if request.htmx else "initiative/blocker_list.html"
+    return render(request, template, context, status=400 if context["filters_invalid"] else 200)
+
+
+@require_GET
+def blocker_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    user = request.user
+    blocker = selectors.blocker_get(user=user, pk=pk)
+    context = {
+        "blocker": blocker,
+        "can_edit": can_edit_blocker(user, blocker),
+        "status_choices": BlockerStatus.choices,
+        "changes": change_feed(user=user, limit=0, milestones=[], migrations=[], blockers=[blocker.pk]),
+    }
+    return render(request, "initiative/blocker_detail.html", context)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def blocker_create(request: HttpRequest) -> HttpResponse:
+    form = BlockerForm(request.POST or None, initial=_initial_links(request))
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        blocker = services.blocker_file(reporter=request.user, **data)
+        messages.success(request, f"Blocker #{blocker.pk} filed. Thank you.")
+        return redirect(blocker)
+    return render(
+        request, "initiative/blocker_form.html", {"form": form, "creating": True},
+        status=400 if form.errors else 200,
+    )
+
+
+def _initial_links(request: HttpRequest) -> dict:
+    """Pre-tick the milestone or subproject the user came from (?milestone=key)."""
+    initial = {}
+    form = BlockerFilterForm(request.GET)
+    if form.is_valid():
+        if form.cleaned_data.get("milestone"):
+            initial["milestones"] = [form.cleaned_data["milestone"]]
+        if form.cleaned_data.get("subproject"):
+            initial["subprojects"] = [form.cleaned_data["subproject"]]
+    return initial
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def blocker_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    blocker = selectors.blocker_get(user=request.user, pk=pk)
+    if not can_edit_blocker(request.user, blocker):
+        raise PermissionDenied("Only its reporter, its owner or a lead may change this blocker.")
+    form = BlockerForm(request.POST or None, instance=blocker)
+    if request.method == "POST" and form.is_valid():
+        services.blocker_update(blocker=blocker, user=request.user, **form.cleaned_data)
+        messages.success(request, f"Blocker #{blocker.pk} updated.")
+        return redirect(blocker)
+    return render(
+        request, "initiative/blocker_form.html", {"form": form, "blocker": blocker, "creating": False},
+        status=400 if form.errors else 200,
+    )
+
+
+@login_required
+@require_POST
+def blocker_set_status(request: HttpRequest, pk: int) -> HttpResponse:
+    blocker = get_object_or_404(selectors.blockers_visible_to(request.user), pk=pk)
+    form = BlockerStatusForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "Pick one of the listed statuses.")
+        return redirect(blocker)
+    blocker = services.blocker_update(blocker=blocker, user=request.user, **form.cleaned_data)
+    messages.success(request, f"Blocker #{blocker.pk} is now {blocker.get_status_display().lower()}.")
+    return redirect(blocker)
+
+
+@require_GET
+def changes(request: HttpRequest) -> HttpResponse:
+    """Everything that changed since a date (the weekly meeting's view), default one week."""
+    since_text = request.GET.get("since", "")
+    try:
+        since_day = timezone.datetime.fromisoformat(since_text).date() if since_text else None
+        error = ""
+    except ValueError:
+        since_day, error = None, f"“{since_text}” is not a date like 2026-11-18; showing the last 7 days."
+    since_day = since_day or timezone.localdate() - timezone.timedelta(days=7)
+    since = timezone.make_aware(timezone.datetime.combine(since_day, timezone.datetime.min.time()))
+    feed = change_feed(user=request.user, limit=200, since=since)
+    return render(
+        request, "initiative/changes.html",
+        {"changes": feed, "since": since_day, "error": error}, status=400 if error else 200,
+    )
+
+
+@require_GET
+def healthz(request: HttpRequest) -> JsonResponse:
+    return JsonResponse({"status": "ok"})
+
+
+@require_GET
+def readyz(request: HttpRequest) -> JsonResponse:
+    """Ready when the database answers and the Celery broker accepts a connection."""
+    from fedimage.celery import app
+
+    checks: dict[str, str] = {}
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+        checks["database"] = "ok"
+    except Exception as exc:  # noqa: BLE001 - any failure means not ready; the reason is reported
+        checks["database"] = f"error: {type(exc).__name__}"
+    try:
+        with app.connection_for_write() as conn:
+            conn.ensure_connection(max_retries=1, timeout=2)
+        checks["broker"] = "ok"
+    except Exception as exc:  # noqa: BLE001 - as above
+        checks["broker"] = f"error: {type(exc).__name__}"
+    ready = all(v == "ok" for v in checks.values())
+    return JsonResponse({"status": "ok" if ready else "unavailable", "checks": checks}, status=200 if ready else 503)

@@ -1,0 +1,23 @@
+"""URL configuration of fedimage."""
+
+from django.contrib import admin
+from django.contrib.auth import views as auth_views
+from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
+
+from fedimage.initiative import views as initiative_views
+
+admin.site.site_header = "fedimage administration"
+admin.site.site_title = "fedimage"
+
+urlpatterns = [
+    path("", include("fedimage.initiative.urls")),
+    path("api/", include("fedimage.initiative.api.urls")),
+    path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
+    path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="api-schema"), name="api-docs"),
+    path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
+    path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("admin/", admin.site.urls),
+    path("healthz", initiative_views.healthz, name="healthz"),
+    path("readyz", initiative_views.readyz, name="readyz"),
+]
