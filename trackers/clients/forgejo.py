@@ -1,0 +1,202 @@
+"""Forgejo / Gitea API v1 issues client on httpx (forge.fedoraproject.org)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import datetime
+from typing import Any, Self
+
+import httpx
+
+from trackers.clients._http import JsonHttp
+from trackers.clients.base import (
+    FetchResult,
+    Fields,
+    Page,
+    RateLimited,
+    RemoteIssue,
+    TrackerGarbage,
+    format_since,
+    int_header,
+    retry_after_from_headers,
+)
+
+
+def _rate_limit_wait(response: httpx.Response) -> float | None:
+    # Forgejo has no API rate limit of its own; a proxy in front of it may answer 429.
+    if response.status_code != 429:
+        return None
+    return retry_after_from_headers(response.headers, reset_header="x-ratelimit-reset")
+
+
+def _split_repo(repo: str) -> tuple[str, str]:
+    owner, sep, name = repo.strip("/").partition("/")
+    if not sep or not owner or not name or "/" in name:
+        raise ValueError(f"expected 'owner/name', got {repo!r}")
+    return owner, name
+
+
+class ForgejoClient:
+    """List and fetch a repository's issues through Forgejo's (Gitea's) API v1."""
+
+    kind = "forgejo"
+
+    def __init__(
+        self,
+        *,
+        base_url: str,
+        token: str | None = None,
+        timeout: float = 10.0,
+        max_retries: int = 2,
+        backoff: float = 0.5,
+        limit: int = 50,
+        user_agent: str = "fedimage",
+        transport: httpx.BaseTransport | None = None,
+    ) -> None:
+        headers = {"Accept": "application/json", "User-Agent": user_agent}
+        if token:
+            headers["Authorization"] = f"token {token}"
+        self.base_url = base_url.rstrip("/")
+        self.authenticated = bool(token)
+        self.limit = limit
+        self._http = JsonHttp(
+            base_url=self.base_url,
+            headers=headers,
+            timeout=timeout,
+            max_retries=max_retries,
+            backoff=backoff,
+            rate_limit=_rate_limit_wait,
+            transport=transport,
+        )
+
+    def __repr__(self) -> str:
+        return f"ForgejoClient(base_url={self.base_url!r}, authenticated={self.authenticated})"
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        self._http.close()
+
+    @property
+    def requests_made(self) -> int:
+        """HTTP requests this client has sent, retries included."""
+        return self._http.requests_made
+
+    def fetch_issues(self, repo: str, *, since: datetime | None = None) -> FetchResult:
+        """List the issues of `repo` ("owner/name") updated at or after `since`, all pages."""
+        return FetchResult.from_pages(self.iter_pages(repo, since=since), since=since)
+
+    def iter_pages(self, repo: str, *, since: datetime | None = None) -> Iterator[Page]:
+        """Yield the listing page by page.
+
+        Forgejo lists newest-created first, not by update time, so a cursor is only known once
+        the last page is read: earlier pages carry `cursor=None`. An issue updated while paging
+        keeps its place; one created or deleted shifts the pages, which the total count shows,
+        and then the cursor stays at `since` so the next run reads the window again.
+        """
+        owner, name = _split_repo(repo)
+        path = f"/api/v1/repos/{owner}/{name}/issues"
+        params: dict[str, str | int] = {"state": "all", "type": "issues", "limit": self.limit}
+        if since is not None:
+            params["since"] = format_since(since)
+        start = self.requests_made
+        highest: datetime | None = None
+        totals: set[int] = set()
+        page_number: int | None = 1
+        while page_number is not None:
+            response = self._http.get(
+                path,
+                params={**params, "page": page_number},
+                on_rate_limit=lambda wait: RateLimited(wait, f"Forgejo rate limit on {repo}"),
+            )
+            data = JsonHttp.json(response)
+            if not isinstance(data, list):
+                raise TrackerGarbage(f"Forgejo issues of {repo}: expected a list")
+            total = int_header(response.headers, "x-total-count")
+            if total is not None:
+                totals.add(total)
+            issues: list[RemoteIssue] = []
+            skipped = 0
+            for i, item in enumerate(data):
+                fields = Fields(item, f"Forgejo issues of {repo}[{i}]")
+                updated_at = fields.time("updated_at")
+                if highest is None or updated_at > highest:
+                    highest = updated_at
+                if fields.has("pull_request"):
+                    skipped += 1
+                    continue
+                issues.append(map_issue(item, repo))
+            current = page_number
+            page_number = self._next_page(response, current, len(data), total)
+            cursor = None
+            if page_number is None:
+                cursor = since if len(totals) > 1 else highest
+            yield Page(
+                issues=tuple(issues),
+                number=current,
+                cursor=cursor,
+                requests=self.requests_made - start,
+                skipped_pull_requests=skipped,
+                last=page_number is None,
+            )
+
+    @staticmethod
+    def _next_page(
+        response: httpx.Response, current: int, count: int, total: int | None
+    ) -> int | None:
+        if count == 0:
+            return None
+        # Follow rel="next" by page number on our own base URL: Forgejo builds Link from its
+        # ROOT_URL, which differs from the address we reach it at behind a proxy.
+        link = response.links.get("next")
+        if link and link.get("url"):
+            page = httpx.URL(link["url"]).params.get("page", "")
+            if not page.isdigit() or int(page) <= current:
+                raise TrackerGarbage("Forgejo Link rel=next has no later page")
+            return int(page)
+        if "link" not in response.headers and total is not None and current * count < total:
+            return current + 1
+        return None
+
+    def get_issue(self, repo: str, number: int) -> RemoteIssue:
+        """Fetch one issue by number."""
+        owner, name = _split_repo(repo)
+        response = self._http.get(
+            f"/api/v1/repos/{owner}/{name}/issues/{int(number)}",
+            on_rate_limit=lambda wait: RateLimited(wait, f"Forgejo rate limit on {repo}"),
+        )
+        return map_issue(JsonHttp.json(response), repo)
+
+
+def map_issue(item: Any, repo: str) -> RemoteIssue:
+    """Map one Gitea-shaped issue object onto RemoteIssue, validating every field used."""
+    f = Fields(item, f"Forgejo issue of {repo}")
+    number = f.integer("number")
+    f.what = f"Forgejo issue {repo}#{number}"
+    state = f.text("state")
+    if state not in ("open", "closed"):
+        raise TrackerGarbage(f"{f.what}: unknown state {state!r}")
+    milestone = f.opt_obj("milestone")
+    user = f.opt_obj("user")
+    return RemoteIssue(
+        tracker="forgejo",
+        project_path=repo,
+        number=number,
+        title=f.text("title"),
+        body=f.opt_text("body") or "",
+        state="open" if state == "open" else "closed",
+        labels=f.names("labels", "name", null_is_empty=True),
+        milestone=milestone.text("title") if milestone else None,
+        # Gitea sends "assignees": null rather than [] when nobody is assigned.
+        assignees=f.names("assignees", "login", null_is_empty=True),
+        author=user.text("login") if user else None,
+        web_url=f.text("html_url"),
+        created_at=f.time("created_at"),
+        updated_at=f.time("updated_at"),
+        closed_at=f.opt_time("closed_at"),
+        remote_id=f.integer("id"),
+    )
