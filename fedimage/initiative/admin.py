@@ -1,4 +1,5 @@
 from django.contrib import admin
+from django.db import models
 from simple_history.admin import SimpleHistoryAdmin
 
 from fedimage.initiative.models import (
@@ -12,8 +13,13 @@ from fedimage.initiative.models import (
 )
 
 
+# Django 6 assumes https for scheme-less URLs; say so now (and silence the transition warning).
+URL_OVERRIDES = {models.URLField: {"assume_scheme": "https"}}
+
+
 @admin.register(Initiative)
 class InitiativeAdmin(admin.ModelAdmin):
+    formfield_overrides = URL_OVERRIDES
     list_display = ["name", "lead", "matrix_room"]
 
 
@@ -32,12 +38,14 @@ class MilestoneAdmin(SimpleHistoryAdmin):
 
 
 class MigrationInline(admin.StackedInline):
+    formfield_overrides = URL_OVERRIDES
     model = Migration
     extra = 0
 
 
 @admin.register(Subproject)
 class SubprojectAdmin(admin.ModelAdmin):
+    formfield_overrides = URL_OVERRIDES
     list_display = ["name", "kind", "owners", "matrix_room"]
     list_filter = ["kind"]
     search_fields = ["name", "key", "owners"]
@@ -46,6 +54,7 @@ class SubprojectAdmin(admin.ModelAdmin):
 
 @admin.register(Migration)
 class MigrationAdmin(SimpleHistoryAdmin):
+    formfield_overrides = URL_OVERRIDES
     list_display = ["subproject", "stage", "beta_target", "production_target", "confirmed_at"]
     list_filter = ["stage"]
     list_select_related = ["subproject", "beta_target", "production_target"]
@@ -53,6 +62,7 @@ class MigrationAdmin(SimpleHistoryAdmin):
 
 @admin.register(Blocker)
 class BlockerAdmin(SimpleHistoryAdmin):
+    formfield_overrides = URL_OVERRIDES
     list_display = ["id", "title", "severity", "status", "category", "reporter", "owner", "private"]
     list_filter = ["status", "severity", "category", "private"]
     search_fields = ["title", "description"]

@@ -18,6 +18,10 @@ from fedimage.initiative.models import (
 class BlockerForm(forms.ModelForm):
     """File or edit a blocker."""
 
+    tracking_url = forms.URLField(
+        required=False, max_length=500, assume_scheme="https", label="Tracking issue URL",
+        help_text="The upstream or GitLab issue that tracks the fix, if there is one.",
+    )
     owner = forms.ModelChoiceField(
         queryset=get_user_model().objects.filter(is_active=True).order_by("username"),
         required=False,
@@ -36,11 +40,9 @@ class BlockerForm(forms.ModelForm):
             "milestones": forms.CheckboxSelectMultiple,
             "subprojects": forms.CheckboxSelectMultiple,
         }
-        labels = {"tracking_url": "Tracking issue URL"}
         help_texts = {
             "title": "One line a busy reader understands, e.g. “bootc install fails on s390x”.",
             "description": "Markdown. What breaks, for whom, and what would unblock it.",
-            "tracking_url": "The upstream or GitLab issue that tracks the fix, if there is one.",
             "milestones": "The milestones this blocker puts at risk.",
             "subprojects": "The subprojects it affects.",
         }
@@ -95,6 +97,6 @@ class MigrationStageForm(forms.Form):
     stage = forms.TypedChoiceField(choices=Stage.choices, coerce=int)
     note = forms.CharField(required=False, max_length=2000, widget=forms.Textarea(attrs={"rows": 3}))
     evidence_url = forms.URLField(
-        required=False, max_length=500, label="Evidence URL",
+        required=False, max_length=500, label="Evidence URL", assume_scheme="https",
         help_text="A build, an image or an announcement that shows it.",
     )

@@ -17,6 +17,8 @@ from django.db.models import Model, OuterRef, Q, QuerySet, Subquery
 from fedimage.initiative.models import Blocker, Milestone, Migration, Release, Subproject
 from fedimage.initiative.permissions import can_see_private
 
+FILE_REASON = "initiative file"
+
 
 @dataclass(frozen=True)
 class FieldChange:
@@ -120,7 +122,10 @@ def change_feed(
     rows: list[tuple[str, Model]] = []
     for name, model in MODELS.items():
         wanted = filters[name]
-        qs = model.history.select_related("history_user")
+        # Rows the initiative file creates are configuration, not news.
+        qs = model.history.select_related("history_user").exclude(
+            history_type="+", history_change_reason=FILE_REASON
+        )
         if wanted is not None:
             ids = list(wanted)
             if not ids:

@@ -106,9 +106,9 @@ def blocker_file(
 @transaction.atomic
 def blocker_update(*, blocker: Blocker, user: User, **changes: object) -> Blocker:
     """Change a blocker's fields and links; one history record names who changed what."""
+    blocker = Blocker.objects.select_for_update().get(pk=blocker.pk)
     if not can_edit_blocker(user, blocker):
         raise PermissionDenied("Only its reporter, its owner or a lead may change this blocker.")
-    blocker = Blocker.objects.select_for_update().get(pk=blocker.pk)
     m2m = {name: changes.pop(name) for name in ("milestones", "subprojects") if name in changes}
     for name, value in changes.items():
         setattr(blocker, name, value)
