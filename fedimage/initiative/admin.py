@@ -5,13 +5,12 @@ from simple_history.admin import SimpleHistoryAdmin
 from fedimage.initiative.models import (
     Blocker,
     Initiative,
-    Milestone,
     Migration,
+    Milestone,
     Release,
     Snapshot,
     Subproject,
 )
-
 
 # Django 6 assumes https for scheme-less URLs; say so now (and silence the transition warning).
 URL_OVERRIDES = {models.URLField: {"assume_scheme": "https"}}
@@ -73,4 +72,10 @@ class BlockerAdmin(SimpleHistoryAdmin):
 
 @admin.register(Snapshot)
 class SnapshotAdmin(admin.ModelAdmin):
-    list_display = ["day", "open_blockers", "open_critical", "milestones_done", "subprojects_production"]
+    list_display = [
+        "day",
+        "open_blockers",
+        "open_critical",
+        "milestones_done",
+        "subprojects_production",
+    ]

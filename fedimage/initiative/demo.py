@@ -13,9 +13,9 @@ from fedimage.initiative.models import (
     Blocker,
     BlockerStatus,
     Category,
+    Migration,
     Milestone,
     MilestoneStatus,
-    Migration,
     Severity,
     Stage,
 )
@@ -26,55 +26,80 @@ from fedimage.initiative.services import save_with_history
 BLOCKERS = [
     (
         "Release race condition in Konflux leaves rawhide-standard unpublished",
-        Severity.CRITICAL, Category.KONFLUX, BlockerStatus.IN_PROGRESS,
-        ["beta-base-images", "production-base-images"], ["base-images"],
+        Severity.CRITICAL,
+        Category.KONFLUX,
+        BlockerStatus.IN_PROGRESS,
+        ["beta-base-images", "production-base-images"],
+        ["base-images"],
         "https://gitlab.com/fedora/bootc/tracker/-/issues/84",
-        "Since 2026-01-12 the **rawhide-standard** Konflux image has not been published: two release "
+        "Since 2026-01-12 the **rawhide-standard** Konflux image has not been published: "
+        "two release "
         "pipelines race and the second one fails.\n\nEvery subproject consuming the base image is "
         "stuck on an old rawhide build until this is fixed.",
     ),
     (
         "Switch to building and shipping the base images via Konflux",
-        Severity.MAJOR, Category.RELENG, BlockerStatus.OPEN,
-        ["clean-dev-pipeline", "production-pipeline"], ["base-images"],
+        Severity.MAJOR,
+        Category.RELENG,
+        BlockerStatus.OPEN,
+        ["clean-dev-pipeline", "production-pipeline"],
+        ["base-images"],
         "https://gitlab.com/fedora/bootc/base-images/-/issues/51",
-        "The official images still come from the nightly Pungi IoT compose. The production pipeline "
+        "The official images still come from the nightly Pungi IoT compose. "
+        "The production pipeline "
         "needs Konflux to build and push them, with release engineering's sign-off.",
     ),
     (
         "Official base images are not signed",
-        Severity.MAJOR, Category.INFRASTRUCTURE, BlockerStatus.OPEN,
-        ["production-base-images"], ["base-images", "silverblue", "kinoite"],
+        Severity.MAJOR,
+        Category.INFRASTRUCTURE,
+        BlockerStatus.OPEN,
+        ["production-base-images"],
+        ["base-images", "silverblue", "kinoite"],
         "",
         "quay.io/fedora/fedora-bootc carries no cosign signature and no simple-signing signature. "
         "Production images must be verifiable: pick a signing scheme with infrastructure.",
     ),
     (
         "Atomic Desktops variants missing aarch64 builds",
-        Severity.MINOR, Category.RELENG, BlockerStatus.OPEN,
-        ["beta-subproject-artifacts"], ["sway-atomic", "budgie-atomic"],
+        Severity.MINOR,
+        Category.RELENG,
+        BlockerStatus.OPEN,
+        ["beta-subproject-artifacts"],
+        ["sway-atomic", "budgie-atomic"],
         "https://forge.fedoraproject.org/atomic-desktops/tracker/issues",
-        "Sway Atomic and Budgie Atomic publish x86_64 only. Decide whether aarch64 is in scope for F45.",
+        "Sway Atomic and Budgie Atomic publish x86_64 only. "
+        "Decide whether aarch64 is in scope for F45.",
     ),
     (
         "bootc install to-disk fails on s390x with DASD",
-        Severity.MAJOR, Category.BOOTC, BlockerStatus.FIXED_UPSTREAM,
-        ["production-base-images"], ["base-images"],
+        Severity.MAJOR,
+        Category.BOOTC,
+        BlockerStatus.FIXED_UPSTREAM,
+        ["production-base-images"],
+        ["base-images"],
         "https://github.com/bootc-dev/bootc/issues",
-        "`bootc install to-disk` cannot partition DASD devices. Fixed upstream in bootc; waiting for "
+        "`bootc install to-disk` cannot partition DASD devices. "
+        "Fixed upstream in bootc; waiting for "
         "the release to reach Fedora.",
     ),
     (
         "No documentation for switching a CoreOS node to the shared base image",
-        Severity.MINOR, Category.DOCUMENTATION, BlockerStatus.RESOLVED,
-        ["beta-subproject-artifacts"], ["coreos"],
+        Severity.MINOR,
+        Category.DOCUMENTATION,
+        BlockerStatus.RESOLVED,
+        ["beta-subproject-artifacts"],
+        ["coreos"],
         "https://github.com/coreos/fedora-coreos-tracker/issues",
         "Users asked how `bootc switch` interacts with Zincati. Docs landed.",
     ),
     (
         "Image hosting quota on quay.io/fedora for nightly tags",
-        Severity.MAJOR, Category.INFRASTRUCTURE, BlockerStatus.RESOLVED,
-        ["image-hosting"], ["base-images"],
+        Severity.MAJOR,
+        Category.INFRASTRUCTURE,
+        BlockerStatus.RESOLVED,
+        ["image-hosting"],
+        ["base-images"],
         "",
         "Nightly dated tags would exceed the organisation's storage. Agreed on a 4-week expiry.",
     ),
@@ -86,13 +111,33 @@ STATUS_TIMELINE = [
     ("image-hosting", 200, MilestoneStatus.DONE, "Images hosted at quay.io/fedora with expiry."),
     ("clean-dev-pipeline", 250, MilestoneStatus.ON_TRACK, ""),
     ("clean-dev-pipeline", 180, MilestoneStatus.AT_RISK, "Konflux release race (tracker#84)."),
-    ("clean-dev-pipeline", 30, MilestoneStatus.SLIPPED, "Still not clean; moved into the F45 cycle."),
+    (
+        "clean-dev-pipeline",
+        30,
+        MilestoneStatus.SLIPPED,
+        "Still not clean; moved into the F45 cycle.",
+    ),
     ("beta-base-images", 230, MilestoneStatus.ON_TRACK, ""),
     ("beta-base-images", 150, MilestoneStatus.DONE, "Nightly rawhide and 44 tags published."),
-    ("beta-subproject-artifacts", 160, MilestoneStatus.AT_RISK, "Desktops not yet on the base image."),
-    ("production-pipeline", 90, MilestoneStatus.BLOCKED, "Waiting on the Konflux switch (base-images#51)."),
+    (
+        "beta-subproject-artifacts",
+        160,
+        MilestoneStatus.AT_RISK,
+        "Desktops not yet on the base image.",
+    ),
+    (
+        "production-pipeline",
+        90,
+        MilestoneStatus.BLOCKED,
+        "Waiting on the Konflux switch (base-images#51).",
+    ),
     ("production-base-images", 60, MilestoneStatus.AT_RISK, "Signing undecided."),
-    ("production-subproject-artifacts", 20, MilestoneStatus.AT_RISK, "Only CoreOS close to production."),
+    (
+        "production-subproject-artifacts",
+        20,
+        MilestoneStatus.AT_RISK,
+        "Only CoreOS close to production.",
+    ),
     ("universal-installer", 45, MilestoneStatus.NOT_STARTED, "Stretch; nobody assigned."),
     ("sig-created", 10, MilestoneStatus.ON_TRACK, "Draft SIG proposal circulating."),
 ]
@@ -155,15 +200,25 @@ def seed_demo(*, password: str | None = None) -> dict[str, int]:
             continue
         filed = now - timedelta(days=100 - 12 * i)
         blocker = Blocker(
-            title=title, description=text, severity=severity, category=category,
-            reporter=member if i % 2 else lead, owner=lead if i % 3 == 0 else None,
-            tracking_url=url, created_at=filed,
+            title=title,
+            description=text,
+            severity=severity,
+            category=category,
+            reporter=member if i % 2 else lead,
+            owner=lead if i % 3 == 0 else None,
+            tracking_url=url,
+            created_at=filed,
         )
         blocker._history_date = filed
         save_with_history(
-            blocker, user=blocker.reporter, reason="demo", created=True,
-            m2m={"milestones": [milestones[k] for k in ms if k in milestones],
-                 "subprojects": [subprojects[k] for k in sps if k in subprojects]},
+            blocker,
+            user=blocker.reporter,
+            reason="demo",
+            created=True,
+            m2m={
+                "milestones": [milestones[k] for k in ms if k in milestones],
+                "subprojects": [subprojects[k] for k in sps if k in subprojects],
+            },
         )
         if status != BlockerStatus.OPEN:
             blocker.status = status

@@ -19,7 +19,10 @@ class BlockerForm(forms.ModelForm):
     """File or edit a blocker."""
 
     tracking_url = forms.URLField(
-        required=False, max_length=500, assume_scheme="https", label="Tracking issue URL",
+        required=False,
+        max_length=500,
+        assume_scheme="https",
+        label="Tracking issue URL",
         help_text="The upstream or GitLab issue that tracks the fix, if there is one.",
     )
     owner = forms.ModelChoiceField(
@@ -32,8 +35,15 @@ class BlockerForm(forms.ModelForm):
     class Meta:
         model = Blocker
         fields = [
-            "title", "severity", "category", "description", "milestones", "subprojects",
-            "tracking_url", "owner", "private",
+            "title",
+            "severity",
+            "category",
+            "description",
+            "milestones",
+            "subprojects",
+            "tracking_url",
+            "owner",
+            "private",
         ]
         widgets = {
             "description": forms.Textarea(attrs={"rows": 8}),
@@ -70,17 +80,24 @@ class BlockerFilterForm(forms.Form):
     q = forms.CharField(required=False, label="Search", max_length=200)
     status = forms.ChoiceField(
         required=False,
-        choices=[("", "Any status"), ("unresolved", "Unresolved (open, in progress, fixed upstream)")]
-        + list(BlockerStatus.choices),
+        choices=[
+            ("", "Any status"),
+            ("unresolved", "Unresolved (open, in progress, fixed upstream)"),
+            *BlockerStatus.choices,
+        ],
     )
     severity = forms.ChoiceField(required=False, choices=[("", "Any severity"), *Severity.choices])
     category = forms.ChoiceField(required=False, choices=[("", "Any category"), *Category.choices])
     milestone = forms.ModelChoiceField(
-        required=False, queryset=Milestone.objects.all(), to_field_name="key",
+        required=False,
+        queryset=Milestone.objects.all(),
+        to_field_name="key",
         empty_label="Any milestone",
     )
     subproject = forms.ModelChoiceField(
-        required=False, queryset=Subproject.objects.all(), to_field_name="key",
+        required=False,
+        queryset=Subproject.objects.all(),
+        to_field_name="key",
         empty_label="Any subproject",
     )
 
@@ -88,15 +105,22 @@ class BlockerFilterForm(forms.Form):
 class MilestoneStatusForm(forms.Form):
     status = forms.ChoiceField(choices=MilestoneStatus.choices)
     note = forms.CharField(
-        required=False, max_length=2000, widget=forms.Textarea(attrs={"rows": 3}),
+        required=False,
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 3}),
         help_text="Why, in a sentence; the weekly meeting reads it.",
     )
 
 
 class MigrationStageForm(forms.Form):
     stage = forms.TypedChoiceField(choices=Stage.choices, coerce=int)
-    note = forms.CharField(required=False, max_length=2000, widget=forms.Textarea(attrs={"rows": 3}))
+    note = forms.CharField(
+        required=False, max_length=2000, widget=forms.Textarea(attrs={"rows": 3})
+    )
     evidence_url = forms.URLField(
-        required=False, max_length=500, label="Evidence URL", assume_scheme="https",
+        required=False,
+        max_length=500,
+        label="Evidence URL",
+        assume_scheme="https",
         help_text="A build, an image or an announcement that shows it.",
     )

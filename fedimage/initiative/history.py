@@ -14,7 +14,7 @@ from datetime import datetime
 from django.contrib.auth import get_user_model
 from django.db.models import Model, OuterRef, Q, QuerySet, Subquery
 
-from fedimage.initiative.models import Blocker, Milestone, Migration, Release, Subproject
+from fedimage.initiative.models import Blocker, Migration, Milestone, Release, Subproject
 from fedimage.initiative.permissions import can_see_private
 
 FILE_REASON = "initiative file"
@@ -82,14 +82,24 @@ TRACKED = {
     ],
 }
 # (reverse name of django-simple-history's m2m history rows, their foreign key, label, model)
-M2M = {"blocker": [("historicalblocker_milestones_set", "milestone_id", "Milestones", Milestone),
-                   ("historicalblocker_subprojects_set", "subproject_id", "Subprojects", Subproject)]}
-MODELS: dict[str, type[Model]] = {"milestone": Milestone, "migration": Migration, "blocker": Blocker}
+M2M = {
+    "blocker": [
+        ("historicalblocker_milestones_set", "milestone_id", "Milestones", Milestone),
+        ("historicalblocker_subprojects_set", "subproject_id", "Subprojects", Subproject),
+    ]
+}
+MODELS: dict[str, type[Model]] = {
+    "milestone": Milestone,
+    "migration": Migration,
+    "blocker": Blocker,
+}
 
 
 def _with_previous(qs: QuerySet) -> QuerySet:
     prev = qs.model.objects.filter(id=OuterRef("id"), history_id__lt=OuterRef("history_id"))
-    return qs.annotate(prev_history_id=Subquery(prev.order_by("-history_id").values("history_id")[:1]))
+    return qs.annotate(
+        prev_history_id=Subquery(prev.order_by("-history_id").values("history_id")[:1])
+    )
 
 
 def _display(model: type[Model], name: str, value, names: dict) -> str:
@@ -132,7 +142,9 @@ def change_feed(
                 continue
             qs = qs.filter(id__in=ids)
         if name == "blocker" and not can_see_private(user):
-            qs = qs.exclude(Q(private=True) | Q(id__in=Blocker.objects.filter(private=True).values("id")))
+            qs = qs.exclude(
+                Q(private=True) | Q(id__in=Blocker.objects.filter(private=True).values("id"))
+            )
         if since:
             qs = qs.filter(history_date__gt=since)
         if until:
@@ -187,7 +199,14 @@ def _diff(name: str, old: Model, new: Model, names: dict) -> list[FieldChange]:
     for attr, label, _related, long_text in TRACKED[name]:
         a, b = getattr(old, attr), getattr(new, attr)
         if a != b:
-            out.append(FieldChange(label, _display(model, attr, a, names), _display(model, attr, b, names), long_text))
+            out.append(
+                FieldChange(
+                    label,
+                    _display(model, attr, a, names),
+                    _display(model, attr, b, names),
+                    long_text,
+                )
+            )
     for rel, fk, label, _model in M2M.get(name, []):
         a = {getattr(x, fk) for x in getattr(old, rel).all()}
         b = {getattr(x, fk) for x in getattr(new, rel).all()}
@@ -195,8 +214,10 @@ def _diff(name: str, old: Model, new: Model, names: dict) -> list[FieldChange]:
             out.append(
                 FieldChange(
                     label,
-                    ", ".join(sorted(names.get((fk.removesuffix("_id"), i), f"#{i}") for i in a)) or "—",
-                    ", ".join(sorted(names.get((fk.removesuffix("_id"), i), f"#{i}") for i in b)) or "—",
+                    ", ".join(sorted(names.get((fk.removesuffix("_id"), i), f"#{i}") for i in a))
+                    or "—",
+                    ", ".join(sorted(names.get((fk.removesuffix("_id"), i), f"#{i}") for i in b))
+                    or "—",
                 )
             )
     return out
@@ -243,7 +264,10 @@ def _object_labels(rows) -> dict[tuple[str, int], tuple[str, str]]:
             labels["milestone", m.pk] = (m.title, m.get_absolute_url())
     if ids.get("migration"):
         for mg in Migration.objects.filter(pk__in=ids["migration"]).select_related("subproject"):
-            labels["migration", mg.pk] = (f"{mg.subproject.name} migration", mg.subproject.get_absolute_url())
+            labels["migration", mg.pk] = (
+                f"{mg.subproject.name} migration",
+                mg.subproject.get_absolute_url(),
+            )
     if ids.get("blocker"):
         for b in Blocker.objects.filter(pk__in=ids["blocker"]).only("title"):
             labels["blocker", b.pk] = (f"#{b.pk} {b.title}", b.get_absolute_url())

@@ -5,8 +5,29 @@ import nh3
 from django.utils.safestring import SafeString, mark_safe
 
 ALLOWED_TAGS = {
-    "p", "br", "hr", "strong", "em", "code", "pre", "blockquote", "ul", "ol", "li",
-    "a", "h3", "h4", "h5", "h6", "table", "thead", "tbody", "tr", "th", "td", "del",
+    "p",
+    "br",
+    "hr",
+    "strong",
+    "em",
+    "code",
+    "pre",
+    "blockquote",
+    "ul",
+    "ol",
+    "li",
+    "a",
+    "h3",
+    "h4",
+    "h5",
+    "h6",
+    "table",
+    "thead",
+    "tbody",
+    "tr",
+    "th",
+    "td",
+    "del",
 }
 ALLOWED_ATTRIBUTES = {"a": {"href", "title"}, "th": {"align"}, "td": {"align"}}
 
@@ -15,7 +36,12 @@ def render_markdown(text: str) -> SafeString:
     """Markdown in, sanitised HTML out: no scripts, styles, images or event handlers survive."""
     html = markdown.markdown(text or "", extensions=["fenced_code", "tables", "sane_lists"])
     # Headings 1-2 would compete with the page's own; shift them down.
-    html = html.replace("<h1", "<h3").replace("</h1>", "</h3>").replace("<h2", "<h4").replace("</h2>", "</h4>")
+    html = (
+        html.replace("<h1", "<h3")
+        .replace("</h1>", "</h3>")
+        .replace("<h2", "<h4")
+        .replace("</h2>", "</h4>")
+    )
     clean = nh3.clean(
         html,
         tags=ALLOWED_TAGS,

@@ -58,9 +58,7 @@ SEVERITY_RANK = {Severity.CRITICAL: 0, Severity.MAJOR: 1, Severity.MINOR: 2}
 
 
 def _choices_check(field: str, choices: type[models.Choices], name: str) -> models.CheckConstraint:
-    return models.CheckConstraint(
-        condition=models.Q(**{f"{field}__in": choices.values}), name=name
-    )
+    return models.CheckConstraint(condition=models.Q(**{f"{field}__in": choices.values}), name=name)
 
 
 class Release(models.Model):
@@ -92,7 +90,9 @@ class Milestone(models.Model):
     release = models.ForeignKey(Release, on_delete=models.PROTECT, related_name="milestones")
     title = models.CharField(max_length=200)
     description = models.TextField(blank=True)
-    owner = models.CharField(max_length=200, blank=True, help_text="Who answers for it (FAS names).")
+    owner = models.CharField(
+        max_length=200, blank=True, help_text="Who answers for it (FAS names)."
+    )
     target_date = models.DateField(null=True, blank=True)
     stretch = models.BooleanField(default=False)
     order = models.PositiveSmallIntegerField(default=0)
@@ -174,7 +174,9 @@ class Subproject(models.Model):
 class Migration(models.Model):
     """Where a subproject stands on its move onto the shared base images, against its targets."""
 
-    subproject = models.OneToOneField(Subproject, on_delete=models.CASCADE, related_name="migration")
+    subproject = models.OneToOneField(
+        Subproject, on_delete=models.CASCADE, related_name="migration"
+    )
     stage = models.PositiveSmallIntegerField(choices=Stage.choices, default=Stage.OWN_BASE)
     beta_target = models.ForeignKey(
         Release, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
@@ -235,7 +237,9 @@ class Blocker(models.Model):
     created_at = models.DateTimeField(default=timezone.now, editable=False)
     updated_at = models.DateTimeField(auto_now=True)
     closed_at = models.DateTimeField(null=True, blank=True, editable=False)
-    history = HistoricalRecords(m2m_fields=[milestones, subprojects], excluded_fields=["updated_at"])
+    history = HistoricalRecords(
+        m2m_fields=[milestones, subprojects], excluded_fields=["updated_at"]
+    )
 
     class Meta:
         ordering = ["-created_at", "-id"]

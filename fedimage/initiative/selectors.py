@@ -14,9 +14,9 @@ from fedimage.initiative.models import (
     SEVERITY_RANK,
     Blocker,
     BlockerStatus,
+    Migration,
     Milestone,
     MilestoneStatus,
-    Migration,
     Release,
     Severity,
     Stage,
@@ -34,9 +34,13 @@ def blockers_visible_to(user) -> QuerySet[Blocker]:
 
 def blocker_list(*, user, filters: dict | None = None) -> QuerySet[Blocker]:
     """Blockers the user may see, with everything a list row shows already fetched."""
-    qs = blockers_visible_to(user).select_related("reporter", "owner").prefetch_related(
-        Prefetch("milestones", queryset=Milestone.objects.select_related("release")),
-        "subprojects",
+    qs = (
+        blockers_visible_to(user)
+        .select_related("reporter", "owner")
+        .prefetch_related(
+            Prefetch("milestones", queryset=Milestone.objects.select_related("release")),
+            "subprojects",
+        )
     )
     filters = filters or {}
     if filters.get("status") == "unresolved":
@@ -78,14 +82,18 @@ def _milestone_queryset(user) -> QuerySet[Milestone]:
     visible = Q() if can_see_private(user) else Q(blockers__private=False)
     open_ = Q(blockers__status__in=[s for s in BlockerStatus if s not in CLOSED_BLOCKER_STATUSES])
     # Aggregating queries ignore Meta.ordering, so the plan order is restated here.
-    return Milestone.objects.select_related("release").order_by(*Milestone._meta.ordering).annotate(
-        blockers_total=Count("blockers", filter=visible, distinct=True),
-        blockers_open=Count("blockers", filter=visible & open_, distinct=True),
-        blockers_critical=Count(
-            "blockers",
-            filter=visible & open_ & Q(blockers__severity=Severity.CRITICAL),
-            distinct=True,
-        ),
+    return (
+        Milestone.objects.select_related("release")
+        .order_by(*Milestone._meta.ordering)
+        .annotate(
+            blockers_total=Count("blockers", filter=visible, distinct=True),
+            blockers_open=Count("blockers", filter=visible & open_, distinct=True),
+            blockers_critical=Count(
+                "blockers",
+                filter=visible & open_ & Q(blockers__severity=Severity.CRITICAL),
+                distinct=True,
+            ),
+        )
     )
 
 
@@ -105,12 +113,18 @@ def attach_progress(milestones: list[Milestone]) -> list[Milestone]:
     A milestone tied to a migration stage counts the subprojects that reached it; any other
     counts its closed blockers. Without linked work the progress is unknown (None).
     """
-    reached, migrating = _stage_counts() if any(m.migration_stage is not None for m in milestones) else ({}, 0)
+    reached, migrating = (
+        _stage_counts() if any(m.migration_stage is not None for m in milestones) else ({}, 0)
+    )
     for m in milestones:
         if m.migration_stage is not None and migrating:
             done, total, unit = reached[m.migration_stage], migrating, "subprojects there"
         elif m.blockers_total:
-            done, total, unit = m.blockers_total - m.blockers_open, m.blockers_total, "blockers closed"
+            done, total, unit = (
+                m.blockers_total - m.blockers_open,
+                m.blockers_total,
+                "blockers closed",
+            )
         else:
             m.progress, m.progress_label = None, "No linked work yet"
             continue
@@ -168,14 +182,20 @@ def next_milestone(*, today: date | None = None) -> Milestone | None:
 
 def subproject_list(*, user) -> QuerySet[Subproject]:
     visible = Q() if can_see_private(user) else Q(blockers__private=False)
-    return Subproject.objects.select_related(
-        "migration__beta_target", "migration__production_target"
-    ).order_by(*Subproject._meta.ordering).annotate(
-        blockers_open=Count(
-            "blockers",
-            filter=visible
-            & Q(blockers__status__in=[s for s in BlockerStatus if s not in CLOSED_BLOCKER_STATUSES]),
-            distinct=True,
+    return (
+        Subproject.objects.select_related("migration__beta_target", "migration__production_target")
+        .order_by(*Subproject._meta.ordering)
+        .annotate(
+            blockers_open=Count(
+                "blockers",
+                filter=visible
+                & Q(
+                    blockers__status__in=[
+                        s for s in BlockerStatus if s not in CLOSED_BLOCKER_STATUSES
+                    ]
+                ),
+                distinct=True,
+            )
         )
     )
 
@@ -186,7 +206,7 @@ def subproject_get(*, user, key: str) -> Subproject:
 
 @dataclass(frozen=True)
 class MatrixCell:
-    """One subproject × stage cell of the migration matrix, said in words and a colour class."""
+    """One subproject-by-stage cell of the migration matrix, said in words and a colour class."""
 
     state: str  # reached | current | due | overdue | later
     words: str

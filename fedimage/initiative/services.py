@@ -15,9 +15,9 @@ from fedimage.initiative.models import (
     Blocker,
     BlockerStatus,
     Category,
+    Migration,
     Milestone,
     MilestoneStatus,
-    Migration,
     Severity,
     Snapshot,
     Stage,
@@ -62,7 +62,9 @@ def save_with_history(
 
 def _check_choice(value: str, choices: type[models.Choices], field: str) -> None:
     if value not in choices.values:
-        raise ValidationError({field: f"'{value}' is not one of {', '.join(map(str, choices.values))}."})
+        raise ValidationError(
+            {field: f"'{value}' is not one of {', '.join(map(str, choices.values))}."}
+        )
 
 
 @transaction.atomic

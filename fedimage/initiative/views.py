@@ -42,7 +42,9 @@ def overview(request: HttpRequest) -> HttpResponse:
         "open_by_severity": open_by_severity,
         "open_total": sum(n for _, _, n in open_by_severity),
         "critical_blockers": list(
-            selectors.blocker_list(user=user, filters={"status": "unresolved", "severity": "critical"})[:5]
+            selectors.blocker_list(
+                user=user, filters={"status": "unresolved", "severity": "critical"}
+            )[:5]
         ),
         "changes": change_feed(user=user, limit=12),
         "today": timezone.localdate(),
@@ -55,7 +57,9 @@ def release_detail(request: HttpRequest, key: str) -> HttpResponse:
     user = request.user
     release = selectors.release_get(key=key)
     milestones = selectors.milestone_list(user=user, release=release)
-    blockers = list(selectors.blocker_list(user=user, filters={"status": "unresolved", "release": release}))
+    blockers = list(
+        selectors.blocker_list(user=user, filters={"status": "unresolved", "release": release})
+    )
     blockers.sort(key=selectors.severity_sort_key)
     context = {
         "release": release,
@@ -97,11 +101,16 @@ def milestone_detail(request: HttpRequest, key: str) -> HttpResponse:
         "blockers": blockers,
         "form": form,
         "changes": change_feed(
-            user=user, limit=30, milestones=[milestone.pk], migrations=[],
+            user=user,
+            limit=30,
+            milestones=[milestone.pk],
+            migrations=[],
             blockers=[b.pk for b in blockers],
         ),
     }
-    return render(request, "initiative/milestone_detail.html", context, status=400 if form.errors else 200)
+    return render(
+        request, "initiative/milestone_detail.html", context, status=400 if form.errors else 200
+    )
 
 
 @require_http_methods(["GET", "POST"])
@@ -110,8 +119,13 @@ def subproject_detail(request: HttpRequest, key: str) -> HttpResponse:
     subproject = selectors.subproject_get(user=user, key=key)
     migration: Migration | None = getattr(subproject, "migration", None)
     form = MigrationStageForm(
-        initial={"stage": migration.stage, "note": migration.note, "evidence_url": migration.evidence_url}
-        if migration else None
+        initial={
+            "stage": migration.stage,
+            "note": migration.note,
+            "evidence_url": migration.evidence_url,
+        }
+        if migration
+        else None
     )
     if request.method == "POST":
         if not is_lead(user) or migration is None:
@@ -123,7 +137,9 @@ def subproject_detail(request: HttpRequest, key: str) -> HttpResponse:
             return redirect(subproject)
     blockers = list(selectors.blocker_list(user=user, filters={"subproject": subproject}))
     blockers.sort(key=lambda b: (b.is_closed, *selectors.severity_sort_key(b)))
-    row = next((r for r in selectors.migration_matrix(user=user) if r.subproject.pk == subproject.pk), None)
+    row = next(
+        (r for r in selectors.migration_matrix(user=user) if r.subproject.pk == subproject.pk), None
+    )
     context = {
         "subproject": subproject,
         "migration": migration,
@@ -131,11 +147,16 @@ def subproject_detail(request: HttpRequest, key: str) -> HttpResponse:
         "blockers": blockers,
         "form": form,
         "changes": change_feed(
-            user=user, limit=30, milestones=[], migrations=[migration.pk] if migration else [],
+            user=user,
+            limit=30,
+            milestones=[],
+            migrations=[migration.pk] if migration else [],
             blockers=[b.pk for b in blockers],
         ),
     }
-    return render(request, "initiative/subproject_detail.html", context, status=400 if form.errors else 200)
+    return render(
+        request, "initiative/subproject_detail.html", context, status=400 if form.errors else 200
+    )
 
 
 @require_GET
@@ -147,7 +168,11 @@ def blocker_list(request: HttpRequest) -> HttpResponse:
         form = BlockerFilterForm(initial=filters)
     blockers = selectors.blocker_list(user=request.user, filters=filters)
     page = Paginator(blockers, 25).get_page(request.GET.get("page"))
-    context = {"form": form, "page": page, "filters_invalid": bool(request.GET) and not form.is_valid()}
+    context = {
+        "form": form,
+        "page": page,
+        "filters_invalid": bool(request.GET) and not form.is_valid(),
+    }
     template = "initiative/_blocker_table.html" if request.htmx else "initiative/blocker_list.html"
     return render(request, template, context, status=400 if context["filters_invalid"] else 200)
 
@@ -160,7 +185,9 @@ def blocker_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "blocker": blocker,
         "can_edit": can_edit_blocker(user, blocker),
         "status_choices": BlockerStatus.choices,
-        "changes": change_feed(user=user, limit=0, milestones=[], migrations=[], blockers=[blocker.pk]),
+        "changes": change_feed(
+            user=user, limit=0, milestones=[], migrations=[], blockers=[blocker.pk]
+        ),
     }
     return render(request, "initiative/blocker_detail.html", context)
 
@@ -175,7 +202,9 @@ def blocker_create(request: HttpRequest) -> HttpResponse:
         messages.success(request, f"Blocker #{blocker.pk} filed. Thank you.")
         return redirect(blocker)
     return render(
-        request, "initiative/blocker_form.html", {"form": form, "creating": True},
+        request,
+        "initiative/blocker_form.html",
+        {"form": form, "creating": True},
         status=400 if form.errors else 200,
     )
 
@@ -204,7 +233,9 @@ def blocker_edit(request: HttpRequest, pk: int) -> HttpResponse:
         messages.success(request, f"Blocker #{blocker.pk} updated.")
         return redirect(blocker)
     return render(
-        request, "initiative/blocker_form.html", {"form": form, "blocker": blocker, "creating": False},
+        request,
+        "initiative/blocker_form.html",
+        {"form": form, "blocker": blocker, "creating": False},
         status=400 if form.errors else 200,
     )
 
@@ -218,7 +249,9 @@ def blocker_set_status(request: HttpRequest, pk: int) -> HttpResponse:
         messages.error(request, "Pick one of the listed statuses.")
         return redirect(blocker)
     blocker = services.blocker_update(blocker=blocker, user=request.user, **form.cleaned_data)
-    messages.success(request, f"Blocker #{blocker.pk} is now {blocker.get_status_display().lower()}.")
+    messages.success(
+        request, f"Blocker #{blocker.pk} is now {blocker.get_status_display().lower()}."
+    )
     return redirect(blocker)
 
 
@@ -230,13 +263,18 @@ def changes(request: HttpRequest) -> HttpResponse:
         since_day = timezone.datetime.fromisoformat(since_text).date() if since_text else None
         error = ""
     except ValueError:
-        since_day, error = None, f"“{since_text}” is not a date like 2026-11-18; showing the last 7 days."
+        since_day, error = (
+            None,
+            f"“{since_text}” is not a date like 2026-11-18; showing the last 7 days.",
+        )
     since_day = since_day or timezone.localdate() - timezone.timedelta(days=7)
     since = timezone.make_aware(timezone.datetime.combine(since_day, timezone.datetime.min.time()))
     feed = change_feed(user=request.user, limit=200, since=since)
     return render(
-        request, "initiative/changes.html",
-        {"changes": feed, "since": since_day, "error": error}, status=400 if error else 200,
+        request,
+        "initiative/changes.html",
+        {"changes": feed, "since": since_day, "error": error},
+        status=400 if error else 200,
     )
 
 
@@ -255,13 +293,15 @@ def readyz(request: HttpRequest) -> JsonResponse:
         with connection.cursor() as cursor:
             cursor.execute("SELECT 1")
         checks["database"] = "ok"
-    except Exception as exc:  # noqa: BLE001 - any failure means not ready; the reason is reported
+    except Exception as exc:
         checks["database"] = f"error: {type(exc).__name__}"
     try:
         with app.connection_for_write() as conn:
             conn.ensure_connection(max_retries=1, timeout=2)
         checks["broker"] = "ok"
-    except Exception as exc:  # noqa: BLE001 - as above
+    except Exception as exc:
         checks["broker"] = f"error: {type(exc).__name__}"
     ready = all(v == "ok" for v in checks.values())
-    return JsonResponse({"status": "ok" if ready else "unavailable", "checks": checks}, status=200 if ready else 503)
+    return JsonResponse(
+        {"status": "ok" if ready else "unavailable", "checks": checks}, status=200 if ready else 503
+    )

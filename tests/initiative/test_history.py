@@ -12,8 +12,13 @@ def test_feed_says_who_changed_what_from_old_to_new(initiative, lead, member):
     milestone = Milestone.objects.get(key="production-pipeline")
     milestone_set_status(milestone=milestone, user=lead, status=MilestoneStatus.AT_RISK)
     blocker = blocker_file(reporter=member, title="Signing undecided", milestones=[milestone])
-    blocker_update(blocker=blocker, user=lead, status=BlockerStatus.IN_PROGRESS, severity="critical",
-                   milestones=[])
+    blocker_update(
+        blocker=blocker,
+        user=lead,
+        status=BlockerStatus.IN_PROGRESS,
+        severity="critical",
+        milestones=[],
+    )
     feed = change_feed(user=AnonymousUser())
     assert [(c.model, c.kind, c.who) for c in feed] == [
         ("blocker", "changed", "leader"),

@@ -3,7 +3,7 @@ from datetime import date
 import pytest
 from django.contrib.auth.models import AnonymousUser
 
-from fedimage.initiative.models import BlockerStatus, Milestone, Migration, Severity, Stage
+from fedimage.initiative.models import BlockerStatus, Migration, Milestone, Severity, Stage
 from fedimage.initiative.selectors import (
     blocker_list,
     migration_matrix,
@@ -36,7 +36,9 @@ def test_progress_of_a_migration_milestone_counts_subprojects_at_its_stage(initi
 
 
 def test_matrix_says_overdue_reached_and_next_against_the_plan(initiative):
-    rows = {r.subproject.key: r for r in migration_matrix(user=AnonymousUser(), today=date(2026, 5, 1))}
+    rows = {
+        r.subproject.key: r for r in migration_matrix(user=AnonymousUser(), today=date(2026, 5, 1))
+    }
     assert rows["base-images"].verdict == "provider"
     coreos = [c.state for c in rows["coreos"].cells]
     assert coreos == ["reached", "reached", "current"]
@@ -47,7 +49,9 @@ def test_matrix_says_overdue_reached_and_next_against_the_plan(initiative):
 
 
 def test_matrix_before_the_deadlines_is_on_schedule(initiative):
-    rows = {r.subproject.key: r for r in migration_matrix(user=AnonymousUser(), today=date(2026, 1, 1))}
+    rows = {
+        r.subproject.key: r for r in migration_matrix(user=AnonymousUser(), today=date(2026, 1, 1))
+    }
     assert rows["iot"].verdict == "on-track"
     assert rows["iot"].cells[1].words == "Next, due Fedora 44"
 
@@ -60,8 +64,12 @@ def test_next_milestone_is_the_nearest_undone_one(initiative):
 
 
 def test_private_blockers_are_hidden_from_anonymous_visitors(initiative, member):
-    blocker_file(reporter=member, title="Embargoed CVE in the base image", private=True,
-                 severity=Severity.CRITICAL)
+    blocker_file(
+        reporter=member,
+        title="Embargoed CVE in the base image",
+        private=True,
+        severity=Severity.CRITICAL,
+    )
     blocker_file(reporter=member, title="Public problem here")
     assert blocker_list(user=AnonymousUser()).count() == 1
     assert blocker_list(user=member).count() == 2
@@ -71,10 +79,15 @@ def test_private_blockers_are_hidden_from_anonymous_visitors(initiative, member)
 
 def test_blocker_list_filters_and_search(initiative, member):
     pipeline = Milestone.objects.get(key="clean-dev-pipeline")
-    blocker_file(reporter=member, title="Konflux race condition", milestones=[pipeline], category="konflux")
+    blocker_file(
+        reporter=member, title="Konflux race condition", milestones=[pipeline], category="konflux"
+    )
     done = blocker_file(reporter=member, title="Docs missing for switch", category="documentation")
     blocker_update(blocker=done, user=member, status=BlockerStatus.RESOLVED)
     assert blocker_list(user=member, filters={"status": "unresolved"}).count() == 1
     assert blocker_list(user=member, filters={"q": "SWITCH"}).get() == done
     assert blocker_list(user=member, filters={"milestone": pipeline}).count() == 1
-    assert blocker_list(user=member, filters={"category": "konflux", "status": "resolved"}).count() == 0
+    assert (
+        blocker_list(user=member, filters={"category": "konflux", "status": "resolved"}).count()
+        == 0
+    )

@@ -8,9 +8,9 @@ from django.utils import timezone
 from fedimage.initiative.models import (
     Blocker,
     BlockerStatus,
+    Migration,
     Milestone,
     MilestoneStatus,
-    Migration,
     Severity,
     Snapshot,
     Stage,
@@ -49,7 +49,9 @@ def test_filing_a_blocker_writes_one_history_record_with_its_links(member, pipel
     assert len(records) == 1
     assert records[0].history_type == "+"
     assert records[0].history_user == member
-    assert [m.milestone_id for m in records[0].historicalblocker_milestones_set.all()] == [pipeline.pk]
+    assert [m.milestone_id for m in records[0].historicalblocker_milestones_set.all()] == [
+        pipeline.pk
+    ]
     assert blocker.status == BlockerStatus.OPEN
 
 
@@ -61,7 +63,9 @@ def test_anonymous_visitors_cannot_file_blockers(pipeline):
 
 def test_invalid_blocker_is_rejected_and_nothing_is_written(member, pipeline):
     with pytest.raises(ValidationError) as excinfo:
-        blocker_file(reporter=member, title="Valid title", severity="apocalyptic", milestones=[pipeline])
+        blocker_file(
+            reporter=member, title="Valid title", severity="apocalyptic", milestones=[pipeline]
+        )
     assert "severity" in excinfo.value.message_dict
     assert Blocker.objects.count() == 0
     assert Blocker.history.count() == 0
@@ -70,11 +74,16 @@ def test_invalid_blocker_is_rejected_and_nothing_is_written(member, pipeline):
 def test_updating_a_blocker_records_one_change_with_old_and_new(member, pipeline):
     blocker = file_one(member, pipeline)
     other = Milestone.objects.get(key="production-pipeline")
-    blocker_update(blocker=blocker, user=member, status=BlockerStatus.RESOLVED, milestones=[pipeline, other])
+    blocker_update(
+        blocker=blocker, user=member, status=BlockerStatus.RESOLVED, milestones=[pipeline, other]
+    )
     latest, previous = blocker.history.all()[:2]
     assert latest.history_type == "~"
     assert (previous.status, latest.status) == ("open", "resolved")
-    assert {m.milestone_id for m in latest.historicalblocker_milestones_set.all()} == {pipeline.pk, other.pk}
+    assert {m.milestone_id for m in latest.historicalblocker_milestones_set.all()} == {
+        pipeline.pk,
+        other.pk,
+    }
     assert blocker.history.count() == 2
     assert Blocker.objects.get().closed_at is not None
 
@@ -98,7 +107,9 @@ def test_only_reporter_owner_or_lead_may_change_a_blocker(member, other_member, 
 def test_milestone_status_needs_the_lead_role(member, lead, pipeline):
     with pytest.raises(PermissionDenied):
         milestone_set_status(milestone=pipeline, user=member, status=MilestoneStatus.DONE)
-    milestone_set_status(milestone=pipeline, user=lead, status=MilestoneStatus.AT_RISK, note="Konflux race")
+    milestone_set_status(
+        milestone=pipeline, user=lead, status=MilestoneStatus.AT_RISK, note="Konflux race"
+    )
     pipeline.refresh_from_db()
     assert pipeline.status == MilestoneStatus.AT_RISK
     assert pipeline.status_note == "Konflux race"
@@ -129,7 +140,9 @@ def test_migration_stage_needs_the_lead_role_and_a_real_stage(member, lead, init
         migration_set_stage(migration=migration, user=member, stage=Stage.BETA)
     with pytest.raises(ValidationError):
         migration_set_stage(migration=migration, user=lead, stage=9)
-    migration_set_stage(migration=migration, user=lead, stage=Stage.BETA, evidence_url="https://example.org/b")
+    migration_set_stage(
+        migration=migration, user=lead, stage=Stage.BETA, evidence_url="https://example.org/b"
+    )
     migration.refresh_from_db()
     assert migration.stage == Stage.BETA
     assert migration.history.latest().prev_record.stage == Stage.DEVELOPMENT

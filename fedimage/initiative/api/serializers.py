@@ -7,9 +7,9 @@ from fedimage.initiative.models import (
     Blocker,
     BlockerStatus,
     Category,
+    Migration,
     Milestone,
     MilestoneStatus,
-    Migration,
     Release,
     Severity,
     Stage,
@@ -20,13 +20,24 @@ from fedimage.initiative.models import (
 class ReleaseSerializer(serializers.ModelSerializer):
     class Meta:
         model = Release
-        fields = ["key", "name", "order", "beta_target", "final_target", "released_on", "end_of_life", "notes"]
+        fields = [
+            "key",
+            "name",
+            "order",
+            "beta_target",
+            "final_target",
+            "released_on",
+            "end_of_life",
+            "notes",
+        ]
 
 
 class MilestoneSerializer(serializers.ModelSerializer):
     release = serializers.SlugRelatedField(slug_field="key", read_only=True)
     status_is_stale = serializers.BooleanField(read_only=True)
-    progress = serializers.SerializerMethodField(help_text="Percent done from linked work; null when none.")
+    progress = serializers.SerializerMethodField(
+        help_text="Percent done from linked work; null when none."
+    )
     progress_label = serializers.SerializerMethodField()
     blockers_open = serializers.IntegerField(read_only=True)
     blockers_total = serializers.IntegerField(read_only=True)
@@ -34,9 +45,22 @@ class MilestoneSerializer(serializers.ModelSerializer):
     class Meta:
         model = Milestone
         fields = [
-            "key", "release", "title", "description", "owner", "target_date", "stretch", "status",
-            "status_note", "status_confirmed_at", "status_is_stale", "migration_stage", "progress",
-            "progress_label", "blockers_open", "blockers_total",
+            "key",
+            "release",
+            "title",
+            "description",
+            "owner",
+            "target_date",
+            "stretch",
+            "status",
+            "status_note",
+            "status_confirmed_at",
+            "status_is_stale",
+            "migration_stage",
+            "progress",
+            "progress_label",
+            "blockers_open",
+            "blockers_total",
         ]
         read_only_fields = fields
 
@@ -61,8 +85,14 @@ class MigrationSerializer(serializers.ModelSerializer):
     class Meta:
         model = Migration
         fields = [
-            "subproject", "stage", "stage_label", "beta_target", "production_target", "note",
-            "evidence_url", "confirmed_at",
+            "subproject",
+            "stage",
+            "stage_label",
+            "beta_target",
+            "production_target",
+            "note",
+            "evidence_url",
+            "confirmed_at",
         ]
         read_only_fields = fields
 
@@ -70,19 +100,31 @@ class MigrationSerializer(serializers.ModelSerializer):
 class MigrationStageInputSerializer(serializers.Serializer):
     stage = serializers.ChoiceField(choices=Stage.choices)
     note = serializers.CharField(required=False, allow_blank=True, max_length=2000, default="")
-    evidence_url = serializers.URLField(required=False, allow_blank=True, max_length=500, default="")
+    evidence_url = serializers.URLField(
+        required=False, allow_blank=True, max_length=500, default=""
+    )
 
 
 class SubprojectSerializer(serializers.ModelSerializer):
-    owners = serializers.ListField(source="owner_list", child=serializers.CharField(), read_only=True)
+    owners = serializers.ListField(
+        source="owner_list", child=serializers.CharField(), read_only=True
+    )
     migration = MigrationSerializer(read_only=True)
     blockers_open = serializers.IntegerField(read_only=True)
 
     class Meta:
         model = Subproject
         fields = [
-            "key", "name", "kind", "description", "owners", "matrix_room", "homepage", "tracker_url",
-            "migration", "blockers_open",
+            "key",
+            "name",
+            "kind",
+            "description",
+            "owners",
+            "matrix_room",
+            "homepage",
+            "tracker_url",
+            "migration",
+            "blockers_open",
         ]
         read_only_fields = fields
 
@@ -97,8 +139,21 @@ class BlockerSerializer(serializers.ModelSerializer):
     class Meta:
         model = Blocker
         fields = [
-            "id", "url", "title", "description", "severity", "status", "category", "reporter", "owner",
-            "milestones", "subprojects", "tracking_url", "private", "created_at", "updated_at",
+            "id",
+            "url",
+            "title",
+            "description",
+            "severity",
+            "status",
+            "category",
+            "reporter",
+            "owner",
+            "milestones",
+            "subprojects",
+            "tracking_url",
+            "private",
+            "created_at",
+            "updated_at",
             "closed_at",
         ]
         read_only_fields = fields
@@ -125,8 +180,10 @@ class BlockerInputSerializer(serializers.Serializer):
     )
     tracking_url = serializers.URLField(required=False, allow_blank=True, max_length=500)
     owner = serializers.SlugRelatedField(
-        slug_field="username", queryset=get_user_model().objects.filter(is_active=True),
-        required=False, allow_null=True,
+        slug_field="username",
+        queryset=get_user_model().objects.filter(is_active=True),
+        required=False,
+        allow_null=True,
     )
     private = serializers.BooleanField(required=False)
 

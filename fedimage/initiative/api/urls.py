@@ -3,10 +3,10 @@ from rest_framework.routers import DefaultRouter
 from fedimage.initiative.api import views
 
 router = DefaultRouter()
-router.register("releases", views.ReleaseViewSet, basename="release")
-router.register("milestones", views.MilestoneViewSet, basename="milestone")
-router.register("subprojects", views.SubprojectViewSet, basename="subproject")
-router.register("migrations", views.MigrationViewSet, basename="migration")
-router.register("blockers", views.BlockerViewSet, basename="blocker")
+router.register("releases", views.ReleaseViewSet, basename="api-release")
+router.register("milestones", views.MilestoneViewSet, basename="api-milestone")
+router.register("subprojects", views.SubprojectViewSet, basename="api-subproject")
+router.register("migrations", views.MigrationViewSet, basename="api-migration")
+router.register("blockers", views.BlockerViewSet, basename="api-blocker")
 
 urlpatterns = router.urls

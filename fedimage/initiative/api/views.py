@@ -22,9 +22,9 @@ from fedimage.initiative.models import (
     Blocker,
     BlockerStatus,
     Category,
+    Migration,
     Milestone,
     MilestoneStatus,
-    Migration,
     Release,
     Severity,
     Stage,
@@ -40,7 +40,9 @@ class IsLeadOrReadOnly(permissions.BasePermission):
 
 
 def _raise_validation(exc: DjangoValidationError):
-    raise ValidationError(exc.message_dict if hasattr(exc, "error_dict") else {"detail": exc.messages})
+    raise ValidationError(
+        exc.message_dict if hasattr(exc, "error_dict") else {"detail": exc.messages}
+    )
 
 
 class ReleaseViewSet(viewsets.ReadOnlyModelViewSet):
@@ -125,7 +127,9 @@ class MigrationViewSet(mixins.UpdateModelMixin, viewsets.ReadOnlyModelViewSet):
         migration = self.get_object()
         data = MigrationStageInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        migration = services.migration_set_stage(migration=migration, user=request.user, **data.validated_data)
+        migration = services.migration_set_stage(
+            migration=migration, user=request.user, **data.validated_data
+        )
         return Response(self.get_serializer(migration).data)
 
 
@@ -171,11 +175,15 @@ class BlockerViewSet(
     def partial_update(self, request, *args, **kwargs):
         blocker = self.get_object()
         if not can_edit_blocker(request.user, blocker):
-            raise PermissionDenied("Only its reporter, its owner or a lead may change this blocker.")
+            raise PermissionDenied(
+                "Only its reporter, its owner or a lead may change this blocker."
+            )
         data = BlockerInputSerializer(data=request.data, partial=True)
         data.is_valid(raise_exception=True)
         try:
             services.blocker_update(blocker=blocker, user=request.user, **data.validated_data)
         except DjangoValidationError as exc:
             _raise_validation(exc)
-        return Response(self.get_serializer(selectors.blocker_get(user=request.user, pk=blocker.pk)).data)
+        return Response(
+            self.get_serializer(selectors.blocker_get(user=request.user, pk=blocker.pk)).data
+        )

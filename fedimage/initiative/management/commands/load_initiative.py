@@ -9,7 +9,9 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument(
-            "path", nargs="?", default=None,
+            "path",
+            nargs="?",
+            default=None,
             help="The TOML file (default: settings.INITIATIVE_FILE, ./initiative.toml).",
         )
 

@@ -22,4 +22,6 @@ class Command(BaseCommand):
         summary = ", ".join(f"{n} {what}" for what, n in counts.items())
         self.stdout.write(self.style.SUCCESS(f"Demo data added: {summary}."))
         if password:
-            self.stdout.write("Sign in as demo-lead (lead) or demo-stakeholder with the password given.")
+            self.stdout.write(
+                "Sign in as demo-lead (lead) or demo-stakeholder with the password given."
+            )

@@ -1,0 +1,199 @@
+import textwrap
+
+import pytest
+from django.core.management import call_command
+from django.core.management.base import CommandError
+
+from fedimage.initiative.loader import InitiativeFileError, load_initiative_file, parse
+from fedimage.initiative.models import (
+    Initiative,
+    Migration,
+    Milestone,
+    MilestoneStatus,
+    Release,
+    Stage,
+    Subproject,
+)
+from fedimage.initiative.services import milestone_set_status
+from tests.conftest import INITIATIVE_FILE
+
+pytestmark = pytest.mark.django_db
+
+MINIMAL = """\
+[initiative]
+name = "Test initiative"
+
+[[releases]]
+key = "f44"
+name = "Fedora 44"
+final_target = 2026-04-14
+
+[[milestones]]
+key = "pipeline"
+release = "f44"
+title = "A clean development pipeline"
+target_date = 2026-03-10
+
+[[subprojects]]
+key = "coreos"
+name = "Fedora CoreOS"
+stage = "beta"
+beta_target = "f44"
+"""
+
+
+def write(tmp_path, text, name="initiative.toml"):
+    path = tmp_path / name
+    path.write_text(textwrap.dedent(text), encoding="utf-8")
+    return path
+
+
+def counts():
+    return (
+        Release.objects.count(),
+        Milestone.objects.count(),
+        Subproject.objects.count(),
+        Migration.objects.count(),
+        Milestone.history.count(),
+    )
+
+
+def test_real_initiative_file_loads_the_plan():
+    report = load_initiative_file(INITIATIVE_FILE)
+    assert report.created | {"releases": 3, "milestones": 11, "subprojects": 9} == report.created
+    assert set(Release.objects.values_list("key", flat=True)) == {"f44", "f45", "post-f45"}
+    assert Milestone.objects.filter(release__key="f44").count() == 4
+    assert Milestone.objects.get(key="universal-installer").stretch is True
+    assert Subproject.objects.get(key="coreos").migration.beta_target.key == "f44"
+    assert Initiative.objects.get().matrix_room == "#bootc:fedoraproject.org"
+
+
+def test_loading_twice_changes_nothing_and_duplicates_nothing():
+    load_initiative_file(INITIATIVE_FILE)
+    before = counts()
+    report = load_initiative_file(INITIATIVE_FILE)
+    assert counts() == before
+    assert report.created == {}
+    assert report.updated == {}
+    assert (
+        report.unchanged | {"releases": 3, "milestones": 11, "subprojects": 9} == report.unchanged
+    )
+
+
+def test_reload_updates_changed_fields_and_records_history(tmp_path):
+    load_initiative_file(write(tmp_path, MINIMAL))
+    changed = MINIMAL.replace("target_date = 2026-03-10", "target_date = 2026-05-01")
+    report = load_initiative_file(write(tmp_path, changed))
+    assert report.updated == {"milestones": 1}
+    milestone = Milestone.objects.get(key="pipeline")
+    assert str(milestone.target_date) == "2026-05-01"
+    latest = milestone.history.latest()
+    assert latest.history_change_reason == "initiative file"
+    assert str(latest.prev_record.target_date) == "2026-03-10"
+
+
+def test_file_status_only_seeds_and_never_overrides_the_dashboard(tmp_path, lead):
+    seeded = MINIMAL.replace(
+        "target_date = 2026-03-10", 'target_date = 2026-03-10\nstatus = "on-track"'
+    )
+    load_initiative_file(write(tmp_path, seeded))
+    milestone = Milestone.objects.get(key="pipeline")
+    assert milestone.status == MilestoneStatus.ON_TRACK
+    milestone_set_status(milestone=milestone, user=lead, status=MilestoneStatus.AT_RISK)
+    load_initiative_file(write(tmp_path, seeded))
+    assert Milestone.objects.get(key="pipeline").status == MilestoneStatus.AT_RISK
+    assert Subproject.objects.get(key="coreos").migration.stage == Stage.BETA
+
+
+@pytest.mark.parametrize(
+    ("mutation", "expected"),
+    [
+        (
+            lambda t: t.replace('name = "Fedora 44"', 'name = "Fedora 44'),
+            "line 6, column 18: not valid TOML",
+        ),
+        (
+            lambda t: t.replace('release = "f44"', 'release = "f46"'),
+            "line 11: milestones[1].release: unknown release 'f46'",
+        ),
+        (
+            lambda t: t.replace("target_date = 2026-03-10", 'target_date = "soon"'),
+            "line 13: milestones[1].target_date: expected a date",
+        ),
+        (
+            lambda t: t.replace("target_date = 2026-03-10", "target_date = 2026-03-10T10:00:00Z"),
+            "not a date-time",
+        ),
+        (
+            lambda t: t.replace('stage = "beta"', 'stage = "almost"'),
+            "subprojects[1].stage: 'almost' is not one of",
+        ),
+        (
+            lambda t: t + '\n[[subprojects]]\nkey = "coreos"\nname = "Again"\n',
+            "line 22: subprojects[2].key: 'coreos' is used twice",
+        ),
+        (lambda t: t + "\n[[imagez]]\nname = 'x'\n", "unknown section 'imagez'"),
+        (
+            lambda t: t.replace('key = "pipeline"', 'key = "pipeline"\ncolour = "red"'),
+            "milestones[1].colour: unknown key",
+        ),
+        (lambda t: t.replace('key = "pipeline"', 'key = "Pipe Line"'), "is not a slug"),
+        (
+            lambda t: t.replace('title = "A clean development pipeline"', "title = true"),
+            "expected a string, got a boolean",
+        ),
+        (lambda t: t.replace('[initiative]\nname = "Test initiative"\n', ""), "'name' is required"),
+    ],
+)
+def test_malformed_file_is_rejected_with_line_and_reason_and_nothing_changes(
+    tmp_path, mutation, expected
+):
+    load_initiative_file(write(tmp_path, MINIMAL))
+    before = counts()
+    # A valid change early in the file must not be applied when a later part is bad.
+    broken = mutation(MINIMAL.replace("final_target = 2026-04-14", "final_target = 2026-04-15"))
+    with pytest.raises(InitiativeFileError) as excinfo:
+        load_initiative_file(write(tmp_path, broken))
+    assert expected in str(excinfo.value)
+    assert counts() == before
+    assert str(Release.objects.get(key="f44").final_target) == "2026-04-14"
+
+
+def test_command_reports_errors_without_a_traceback(tmp_path):
+    path = write(tmp_path, MINIMAL.replace('release = "f44"', "release = 44"))
+    with pytest.raises(
+        CommandError,
+        match=r"(?s)line 11: milestones\[1\].release: expected a string.*Nothing was changed",
+    ):
+        call_command("load_initiative", str(path))
+    assert Release.objects.count() == 0
+
+
+def test_command_rejects_a_missing_and_a_binary_file(tmp_path):
+    with pytest.raises(CommandError, match="no such file"):
+        call_command("load_initiative", str(tmp_path / "nope.toml"))
+    binary = tmp_path / "binary.toml"
+    binary.write_bytes(b"\xff\xfe\x00garbage")
+    with pytest.raises(CommandError, match="not UTF-8"):
+        call_command("load_initiative", str(binary))
+
+
+def test_command_prints_what_it_did(capsys):
+    call_command("load_initiative", str(INITIATIVE_FILE))
+    out = capsys.readouterr().out
+    assert "milestones: 11 created, 0 updated, 0 unchanged" in out
+
+
+def test_rows_missing_from_the_file_are_kept_and_reported(tmp_path):
+    load_initiative_file(INITIATIVE_FILE)
+    report = load_initiative_file(
+        write(tmp_path, MINIMAL.replace('key = "coreos"', 'key = "coreos"'))
+    )
+    assert "clean-dev-pipeline" in report.not_in_file["milestones"]
+    assert Milestone.objects.filter(key="clean-dev-pipeline").exists()
+
+
+def test_parse_validates_without_touching_the_database(django_assert_num_queries):
+    with django_assert_num_queries(0):
+        parsed = parse(INITIATIVE_FILE.read_text())
+    assert len(parsed.milestones) == 11

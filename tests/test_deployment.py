@@ -1,0 +1,174 @@
+"""The project as its operators meet it: settings, the run command, the compose file."""
+
+import os
+import secrets
+import shutil
+import signal
+import socket
+import sqlite3
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+PYTHON = sys.executable
+# Variables a developer's shell may carry that would change what these subprocesses see.
+SCRUB = (
+    "DATABASE_URL",
+    "REDIS_URL",
+    "CELERY_BROKER_URL",
+    "SECRET_KEY",
+    "DEBUG",
+    "ALLOWED_HOSTS",
+    "DJANGO_SETTINGS_MODULE",
+    "SECURE_SSL_REDIRECT",
+    "FEDIMAGE_VAR_DIR",
+)
+
+
+def clean_env(**extra: str) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if k not in SCRUB}
+    env.update(extra)
+    return env
+
+
+def manage(*args: str, env: dict[str, str], timeout: float = 120) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [PYTHON, "manage.py", *args],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+    )
+
+
+def production_env(**extra: str) -> dict[str, str]:
+    values = {
+        "SECRET_KEY": secrets.token_urlsafe(50),
+        "ALLOWED_HOSTS": "fedimage.example.org",
+        "CSRF_TRUSTED_ORIGINS": "https://fedimage.example.org",
+        "DATABASE_URL": "postgres://postgres@127.0.0.1:5432/fedimage",
+        "REDIS_URL": "redis://127.0.0.1:6379/15",
+    }
+    return clean_env(**(values | extra))
+
+
+def test_production_settings_refuse_to_start_without_a_secret_key():
+    result = manage("check", env=clean_env(DATABASE_URL="postgres://postgres@127.0.0.1:5432/x"))
+    assert result.returncode != 0
+    assert "SECRET_KEY is not set" in result.stderr
+
+
+def test_production_settings_refuse_the_development_key():
+    key = "django-insecure-fedimage-development-only-never-in-production"
+    result = manage("check", env=production_env(SECRET_KEY=key))
+    assert result.returncode != 0
+    assert "must not be used with DEBUG off" in result.stderr
+
+
+def test_deploy_check_is_clean_under_production_settings():
+    result = manage("check", "--deploy", "--fail-level", "WARNING", env=production_env())
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "no issues" in result.stdout
+
+
+def test_migrations_are_in_step_with_the_models():
+    result = manage("makemigrations", "--check", "--dry-run", env=clean_env(DEBUG="1"))
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def wait_for(url: str, timeout: float) -> bytes:
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            with urllib.request.urlopen(url, timeout=2) as response:
+                return response.read()
+        except OSError:
+            if time.monotonic() > deadline:
+                raise
+            time.sleep(0.5)
+
+
+def snapshot_count(database: Path) -> int:
+    with sqlite3.connect(database) as conn:
+        return conn.execute("SELECT COUNT(*) FROM initiative_snapshot").fetchone()[0]
+
+
+def test_run_command_brings_up_web_worker_and_beat_on_embedded_defaults(tmp_path):
+    """`make run` with nothing configured: SQLite, a filesystem broker, the initiative loaded.
+
+    The beat schedules a snapshot every two seconds; the worker writing it to SQLite proves
+    that web, broker, worker and beat all run. One SIGINT stops all three.
+    """
+    if not shutil.which("make"):
+        pytest.fail("make is required (apt-get install make)")
+    port = free_port()
+    var = tmp_path / "var"
+    env = clean_env(FEDIMAGE_VAR_DIR=str(var), SNAPSHOT_INTERVAL_SECONDS="2")
+    proc = subprocess.Popen(
+        ["make", "--no-print-directory", "run", f"PORT={port}"],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        start_new_session=True,
+    )
+    try:
+        ready = wait_for(f"http://127.0.0.1:{port}/readyz", timeout=90)
+        assert b'"broker": "ok"' in ready
+        page = wait_for(f"http://127.0.0.1:{port}/", timeout=10).decode()
+        assert "Fedora Image Mode initiative" in page
+        assert "A clean development pipeline" in page
+        deadline = time.monotonic() + 60
+        while snapshot_count(var / "fedimage.sqlite3") == 0:
+            assert proc.poll() is None, proc.stdout.read()
+            assert time.monotonic() < deadline, "the worker never ran the beat's task"
+            time.sleep(1)
+    finally:
+        os.killpg(proc.pid, signal.SIGINT)
+        try:
+            output, _ = proc.communicate(timeout=30)
+        except subprocess.TimeoutExpired:
+            os.killpg(proc.pid, signal.SIGKILL)
+            output, _ = proc.communicate()
+            pytest.fail("one Ctrl-C did not stop the run command:\n" + output[-3000:])
+    leftovers = subprocess.run(
+        ["pgrep", "-s", str(proc.pid)], capture_output=True, text=True
+    ).stdout
+    assert leftovers.strip() == "", f"processes left running: {leftovers}"
+    assert (var / "fedimage.sqlite3").exists()
+
+
+def test_compose_file_is_valid():
+    result = subprocess.run(
+        ["docker-compose", "-f", str(ROOT / "docker-compose.yml"), "config", "-q"],
+        env=clean_env(SECRET_KEY="x" * 50),
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 0, result.stderr
+
+
+def test_compose_file_refuses_to_start_without_a_secret_key():
+    result = subprocess.run(
+        ["docker-compose", "-f", str(ROOT / "docker-compose.yml"), "config", "-q"],
+        env=clean_env(),
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode != 0
+    assert "set SECRET_KEY" in result.stderr
