@@ -1,0 +1,126 @@
+"""The [[images]] section of the initiative file."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+
+from fedimage.health.models import BaseEvidence, TagState, WatchedImage
+from fedimage.initiative.loader import InitiativeFileError, load_initiative_file
+
+pytestmark = pytest.mark.django_db
+
+HEAD = """
+[initiative]
+name = "Test initiative"
+
+[[releases]]
+key = "f44"
+name = "Fedora 44"
+
+[[milestones]]
+key = "beta-base-images"
+release = "f44"
+title = "Beta base images"
+
+[[subprojects]]
+key = "coreos"
+name = "CoreOS"
+"""
+
+BASE = """
+[[images]]
+key = "fedora-bootc"
+name = "Fedora bootc"
+registry = "quay.io"
+repository = "fedora/fedora-bootc"
+tags = ["rawhide", "44"]
+arches = ["x86_64", "aarch64"]
+max_age_hours = 48
+milestone = "beta-base-images"
+"""
+
+COREOS = """
+[[images]]
+key = "fedora-coreos"
+name = "Fedora CoreOS"
+registry = "quay.io"
+repository = "fedora/fedora-coreos"
+tags = ["stable"]
+arches = ["amd64"]
+subproject = "coreos"
+base = "fedora-bootc"
+"""
+
+
+def load(tmp_path: Path, text: str):
+    path = tmp_path / "initiative.toml"
+    path.write_text(HEAD + text)
+    return load_initiative_file(path)
+
+
+def test_images_load_with_their_tags_and_load_again_without_duplicates(tmp_path: Path) -> None:
+    first = load(tmp_path, BASE + COREOS)
+    again = load(tmp_path, BASE + COREOS)
+
+    bootc = WatchedImage.objects.get(key="fedora-bootc")
+    coreos = WatchedImage.objects.get(key="fedora-coreos")
+    assert bootc.expected_arches == ["amd64", "arm64"]
+    assert bootc.milestone.key == "beta-base-images"
+    assert coreos.base == bootc
+    assert coreos.subproject.key == "coreos"
+    assert list(bootc.tag_states.values_list("tag", flat=True)) == ["rawhide", "44"]
+    assert TagState.objects.get(image=coreos).base_evidence == BaseEvidence.UNKNOWN
+    assert first.created["images"] == 2
+    assert again.unchanged["images"] == 2
+    assert TagState.objects.count() == 3
+
+
+def test_dropped_tag_and_dropped_image_are_kept_but_no_longer_polled(tmp_path: Path) -> None:
+    load(tmp_path, BASE + COREOS)
+
+    report = load(tmp_path, BASE.replace('["rawhide", "44"]', '["44"]'))
+
+    assert not TagState.objects.get(image__key="fedora-bootc", tag="rawhide").active
+    assert not WatchedImage.objects.get(key="fedora-coreos").active
+    assert report.not_in_file["images"] == ["fedora-coreos"]
+
+
+INSECURE = ('registry = "quay.io"', 'registry = "quay.io"\ninsecure = true')
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        (
+            ('subproject = "coreos"', 'subproject = "nope"'),
+            "line 35: images[2].subproject: unknown subproject 'nope'",
+        ),
+        (
+            ('base = "fedora-bootc"', 'base = "nope"'),
+            "line 36: images[2].base: unknown image 'nope'",
+        ),
+        (('arches = ["amd64"]', 'arches = ["sparc"]'), "line 34: images[2].arches: 'sparc' is not"),
+        (('tags = ["stable"]', "tags = []"), "line 33: images[2].tags: must list at least one"),
+        (INSECURE, "line 32: images[2].insecure: plain HTTP is allowed only for loopback"),
+    ],
+)
+def test_bad_image_table_is_rejected_with_its_line_and_nothing_is_written(
+    tmp_path: Path, change: tuple[str, str], message: str
+) -> None:
+    with pytest.raises(InitiativeFileError, match=message.replace("[", r"\[").replace("]", r"\]")):
+        load(tmp_path, BASE + COREOS.replace(*change))
+
+    assert not WatchedImage.objects.exists()
+
+
+def test_the_shipped_initiative_file_watches_the_official_images() -> None:
+    load_initiative_file(settings.BASE_DIR / "initiative.toml")
+
+    bootc = WatchedImage.objects.get(key="fedora-bootc")
+    assert bootc.reference == "quay.io/fedora/fedora-bootc"
+    assert bootc.tags == ["rawhide", "44", "45"]
+    assert WatchedImage.objects.get(key="fedora-coreos").base == bootc
+    assert not WatchedImage.objects.filter(insecure=True).exists()
