@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
 
 from django.contrib.auth import get_user_model
 from django.db.models import Model, OuterRef, Q, QuerySet, Subquery
@@ -52,7 +53,7 @@ class Change:
 
 
 # (field name, label, related model for foreign keys, long text)
-TRACKED = {
+TRACKED: dict[str, list[tuple[str, str, Any, bool]]] = {
     "milestone": [
         ("status", "Status", None, False),
         ("target_date", "Target date", None, False),
@@ -82,13 +83,13 @@ TRACKED = {
     ],
 }
 # (reverse name of django-simple-history's m2m history rows, their foreign key, label, model)
-M2M = {
+M2M: dict[str, list[tuple[str, str, str, Any]]] = {
     "blocker": [
         ("historicalblocker_milestones_set", "milestone_id", "Milestones", Milestone),
         ("historicalblocker_subprojects_set", "subproject_id", "Subprojects", Subproject),
     ]
 }
-MODELS: dict[str, type[Model]] = {
+MODELS: dict[str, Any] = {
     "milestone": Milestone,
     "migration": Migration,
     "blocker": Blocker,
@@ -110,7 +111,7 @@ def _display(model: type[Model], name: str, value, names: dict) -> str:
     base = name.removesuffix("_id")
     if name.endswith("_id"):
         return names.get((base, value), f"#{value}")
-    choices = dict(model._meta.get_field(base).flatchoices)
+    choices = dict(getattr(model._meta.get_field(base), "flatchoices", []))
     return str(choices.get(value, value))
 
 
@@ -129,7 +130,7 @@ def change_feed(
     An empty iterable means "none of that model".
     """
     filters = {"milestone": milestones, "migration": migrations, "blocker": blockers}
-    rows: list[tuple[str, Model]] = []
+    rows: list[tuple[str, Any]] = []
     for name, model in MODELS.items():
         wanted = filters[name]
         # Rows the initiative file creates are configuration, not news.
@@ -159,8 +160,8 @@ def change_feed(
     return _describe(rows)
 
 
-def _describe(rows: list[tuple[str, Model]]) -> list[Change]:
-    previous: dict[tuple[str, int], Model] = {}
+def _describe(rows: list[tuple[str, Any]]) -> list[Change]:
+    previous: dict[tuple[str, int], Any] = {}
     for name, model in MODELS.items():
         prev_ids = [r.prev_history_id for n, r in rows if n == name and r.prev_history_id]
         if prev_ids:
@@ -233,7 +234,7 @@ def _related_names(rows, previous) -> dict[tuple[str, int], str]:
         for rel, fk, _label, _model in M2M.get(name, []):
             for x in getattr(row, rel).all():
                 wanted.setdefault(fk.removesuffix("_id"), set()).add(getattr(x, fk))
-    sources = {
+    sources: dict[str, tuple[Any, str]] = {
         "release": (Release, "name"),
         "beta_target": (Release, "name"),
         "production_target": (Release, "name"),
@@ -242,7 +243,7 @@ def _related_names(rows, previous) -> dict[tuple[str, int], str]:
         "subproject": (Subproject, "name"),
     }
     names: dict[tuple[str, int], str] = {}
-    by_model: dict[tuple[type[Model], str], set[int]] = {}
+    by_model: dict[tuple[Any, str], set[int]] = {}
     for base, ids in wanted.items():
         by_model.setdefault(sources[base], set()).update(ids)
     for (model, attr), ids in by_model.items():

@@ -54,7 +54,7 @@ class Category(models.TextChoices):
 
 # A blocker in one of these states no longer stands in anybody's way.
 CLOSED_BLOCKER_STATUSES = (BlockerStatus.RESOLVED, BlockerStatus.WONT_FIX)
-SEVERITY_RANK = {Severity.CRITICAL: 0, Severity.MAJOR: 1, Severity.MINOR: 2}
+SEVERITY_RANK: dict[str, int] = {Severity.CRITICAL: 0, Severity.MAJOR: 1, Severity.MINOR: 2}
 
 
 def _choices_check(field: str, choices: type[models.Choices], name: str) -> models.CheckConstraint:
@@ -72,6 +72,10 @@ class Release(models.Model):
     released_on = models.DateField(null=True, blank=True)
     end_of_life = models.DateField(null=True, blank=True)
     notes = models.TextField(blank=True)
+
+    # Not columns: attached by selectors.release_list.
+    milestone_rows: list[Milestone]
+    status_counts: list[tuple[str, str, int]]
 
     class Meta:
         ordering = ["order", "key"]
@@ -108,6 +112,10 @@ class Milestone(models.Model):
         help_text="When set, progress counts the subprojects that reached this stage.",
     )
     history = HistoricalRecords(excluded_fields=["order"])
+
+    # Not columns: attached by selectors.attach_progress.
+    progress: int | None
+    progress_label: str
 
     class Meta:
         ordering = ["release__order", "order", "target_date", "key"]

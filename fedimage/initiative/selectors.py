@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
+from typing import Any
 
 from django.db.models import Count, Prefetch, Q, QuerySet
 from django.shortcuts import get_object_or_404
@@ -84,7 +85,7 @@ def _milestone_queryset(user) -> QuerySet[Milestone]:
     # Aggregating queries ignore Meta.ordering, so the plan order is restated here.
     return (
         Milestone.objects.select_related("release")
-        .order_by(*Milestone._meta.ordering)
+        .order_by("release__order", "order", "target_date", "key")
         .annotate(
             blockers_total=Count("blockers", filter=visible, distinct=True),
             blockers_open=Count("blockers", filter=visible & open_, distinct=True),
@@ -107,7 +108,7 @@ def _stage_counts() -> tuple[dict[int, int], int]:
     return {s.value: sum(1 for v in stages if v >= s.value) for s in Stage}, len(stages)
 
 
-def attach_progress(milestones: list[Milestone]) -> list[Milestone]:
+def attach_progress(milestones: list[Any]) -> list[Any]:
     """Derive each milestone's progress from its linked work, never from a typed figure.
 
     A milestone tied to a migration stage counts the subprojects that reached it; any other
@@ -184,7 +185,7 @@ def subproject_list(*, user) -> QuerySet[Subproject]:
     visible = Q() if can_see_private(user) else Q(blockers__private=False)
     return (
         Subproject.objects.select_related("migration__beta_target", "migration__production_target")
-        .order_by(*Subproject._meta.ordering)
+        .order_by("order", "name")
         .annotate(
             blockers_open=Count(
                 "blockers",
@@ -219,6 +220,7 @@ class MatrixRow:
     cells: list[MatrixCell]
     verdict: str  # on-track | behind | done | provider
     verdict_words: str
+    evidence: object | None = None  # fedimage.health's EvidenceVerdict, attached by the view
 
 
 def _cell(migration: Migration, stage: Stage, today: date) -> MatrixCell:
@@ -226,7 +228,7 @@ def _cell(migration: Migration, stage: Stage, today: date) -> MatrixCell:
     deadline = target.final_target if target else None
     if migration.stage >= stage:
         return MatrixCell("reached", "Reached")
-    if deadline and today > deadline:
+    if target and deadline and today > deadline:
         return MatrixCell("overdue", f"Overdue: due {target.name}")
     if migration.stage == stage - 1:
         return MatrixCell("current", f"Next{f', due {target.name}' if target else ''}")

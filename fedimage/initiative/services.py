@@ -5,7 +5,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import date
 
-from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+from django.contrib.auth.models import AnonymousUser
+from django.contrib.auth.models import User as AuthUser
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import models, transaction
 from django.utils import timezone
@@ -25,7 +26,7 @@ from fedimage.initiative.models import (
 )
 from fedimage.initiative.permissions import can_edit_blocker, is_lead
 
-User = AbstractBaseUser | AnonymousUser
+User = AuthUser | AnonymousUser
 
 
 def _record_as(instance: models.Model, user: User | None, reason: str = "") -> None:
@@ -78,7 +79,7 @@ def blocker_file(
     milestones: Iterable[Milestone] = (),
     subprojects: Iterable[Subproject] = (),
     tracking_url: str = "",
-    owner: AbstractBaseUser | None = None,
+    owner: AuthUser | None = None,
     private: bool = False,
 ) -> Blocker:
     """File a new blocker on behalf of a signed-in stakeholder."""

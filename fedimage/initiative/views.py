@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+from datetime import date, datetime, time, timedelta
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
@@ -12,6 +15,8 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from fedimage.celery import app
+from fedimage.health import selectors as health_selectors
 from fedimage.initiative import selectors, services
 from fedimage.initiative.forms import (
     BlockerFilterForm,
@@ -38,7 +43,8 @@ def overview(request: HttpRequest) -> HttpResponse:
         "initiative": _initiative(),
         "next_milestone": selectors.next_milestone(),
         "releases": releases,
-        "matrix": selectors.migration_matrix(user=user),
+        "matrix": _with_evidence(selectors.migration_matrix(user=user)),
+        "health_rows": health_selectors.health_grid(),
         "open_by_severity": open_by_severity,
         "open_total": sum(n for _, _, n in open_by_severity),
         "critical_blockers": list(
@@ -50,6 +56,12 @@ def overview(request: HttpRequest) -> HttpResponse:
         "today": timezone.localdate(),
     }
     return render(request, "initiative/overview.html", context)
+
+
+def _with_evidence(rows: list[selectors.MatrixRow]) -> list[selectors.MatrixRow]:
+    """Put the registry's evidence beside each subproject's declared migration stage."""
+    evidence = health_selectors.base_evidence_by_subproject()
+    return [replace(row, evidence=evidence.get(row.subproject.pk)) for row in rows]
 
 
 @require_GET
@@ -100,6 +112,7 @@ def milestone_detail(request: HttpRequest, key: str) -> HttpResponse:
         "milestone": milestone,
         "blockers": blockers,
         "form": form,
+        "health_rows": health_selectors.health_grid(milestone=milestone),
         "changes": change_feed(
             user=user,
             limit=30,
@@ -144,6 +157,8 @@ def subproject_detail(request: HttpRequest, key: str) -> HttpResponse:
         "subproject": subproject,
         "migration": migration,
         "row": row,
+        "health_rows": health_selectors.health_grid(subproject=subproject),
+        "health_evidence": health_selectors.base_evidence_by_subproject().get(subproject.pk),
         "blockers": blockers,
         "form": form,
         "changes": change_feed(
@@ -260,15 +275,13 @@ def changes(request: HttpRequest) -> HttpResponse:
     """Everything that changed since a date (the weekly meeting's view), default one week."""
     since_text = request.GET.get("since", "")
     try:
-        since_day = timezone.datetime.fromisoformat(since_text).date() if since_text else None
+        since_day = date.fromisoformat(since_text) if since_text else None
         error = ""
     except ValueError:
-        since_day, error = (
-            None,
-            f"“{since_text}” is not a date like 2026-11-18; showing the last 7 days.",
-        )
-    since_day = since_day or timezone.localdate() - timezone.timedelta(days=7)
-    since = timezone.make_aware(timezone.datetime.combine(since_day, timezone.datetime.min.time()))
+        since_day = None
+        error = f"“{since_text}” is not a date like 2026-11-18; showing the last 7 days."
+    since_day = since_day or timezone.localdate() - timedelta(days=7)
+    since = timezone.make_aware(datetime.combine(since_day, time.min))
     feed = change_feed(user=request.user, limit=200, since=since)
     return render(
         request,
@@ -286,8 +299,6 @@ def healthz(request: HttpRequest) -> JsonResponse:
 @require_GET
 def readyz(request: HttpRequest) -> JsonResponse:
     """Ready when the database answers and the Celery broker accepts a connection."""
-    from fedimage.celery import app
-
     checks: dict[str, str] = {}
     try:
         with connection.cursor() as cursor:

@@ -7,8 +7,9 @@ import pytest
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 
-# Playwright's sync API runs an event loop in the test thread; the ORM calls the tests make
-# there are ordinary blocking calls, so Django's async guard does not apply.
+# Playwright's sync API keeps an event loop running in the test thread for the whole session;
+# the ORM calls the tests and their teardown make there are ordinary blocking calls, so
+# Django's async guard does not apply. (Subprocess tests scrub this variable.)
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
 

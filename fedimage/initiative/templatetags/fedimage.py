@@ -35,6 +35,12 @@ def is_past(day: date | None) -> bool:
     return day is not None and day < timezone.localdate()
 
 
+@register.filter
+def is_overdue(milestone) -> bool:
+    """A milestone past its target date that is not done."""
+    return milestone.status != "done" and is_past(milestone.target_date)
+
+
 @register.simple_tag(takes_context=True)
 def query_with(context, **changes):
     """The current query string with some parameters replaced (for pagination links)."""
