@@ -16,23 +16,29 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.text import slugify
 
+from fedimage.initiative.history import FILE_REASON
 from fedimage.initiative.models import (
     Initiative,
+    Migration,
     Milestone,
     MilestoneStatus,
-    Migration,
     Release,
     Stage,
     Subproject,
 )
 from fedimage.initiative.services import save_with_history
 
-STAGE_NAMES = {"own-base": Stage.OWN_BASE, "development": Stage.DEVELOPMENT,
-               "beta": Stage.BETA, "production": Stage.PRODUCTION}
-SECTIONS = ("initiative", "releases", "milestones", "subprojects")
+STAGE_NAMES = {
+    "own-base": Stage.OWN_BASE,
+    "development": Stage.DEVELOPMENT,
+    "beta": Stage.BETA,
+    "production": Stage.PRODUCTION,
+}
+SECTIONS = ("initiative", "releases", "milestones", "subprojects", "images", "trackers")
 
 
 class InitiativeFileError(ValueError):
@@ -52,13 +58,17 @@ class LoadReport:
 
     def lines(self) -> list[str]:
         out = []
-        for kind in ("releases", "milestones", "subprojects"):
+        for kind in ("releases", "milestones", "subprojects", "images", "trackers"):
             out.append(
-                f"{kind}: {self.created.get(kind, 0)} created, {self.updated.get(kind, 0)} updated, "
+                f"{kind}: {self.created.get(kind, 0)} created, "
+                f"{self.updated.get(kind, 0)} updated, "
                 f"{self.unchanged.get(kind, 0)} unchanged"
             )
             if self.not_in_file.get(kind):
-                out.append(f"  in the database but not in the file (kept): {', '.join(self.not_in_file[kind])}")
+                out.append(
+                    "  in the database but not in the file (kept): "
+                    + ", ".join(self.not_in_file[kind])
+                )
         return out
 
 
@@ -114,7 +124,14 @@ class _Reader:
             if key not in allowed:
                 self.fail(key, f"unknown key (allowed: {', '.join(sorted(allowed))})")
 
-    def get(self, key: str, kind: type | tuple[type, ...], *, required: bool = False, default: Any = None) -> Any:
+    def get(
+        self,
+        key: str,
+        kind: type | tuple[type, ...],
+        *,
+        required: bool = False,
+        default: Any = None,
+    ) -> Any:
         if key not in self.table:
             if required:
                 self.fail(None, f"'{key}' is required")
@@ -135,8 +152,8 @@ class _Reader:
             self.fail(key, f"longer than {max_length} characters")
         return value.strip()
 
-    def slug(self, key: str = "key") -> str:
-        value = self.text(key, required=True, max_length=80)
+    def slug(self, key: str = "key", *, max_length: int = 80) -> str:
+        value = self.text(key, required=True, max_length=max_length)
         if slugify(value) != value:
             self.fail(key, f"'{value}' is not a slug (lowercase letters, digits and hyphens)")
         return value
@@ -164,8 +181,14 @@ class _Reader:
 
 def _kind_name(kind: type | tuple[type, ...]) -> str:
     kinds = kind if isinstance(kind, tuple) else (kind,)
-    names = {str: "a string", bool: "true or false", int: "an integer", list: "a list",
-             dict: "a table", date: "a date"}
+    names = {
+        str: "a string",
+        bool: "true or false",
+        int: "an integer",
+        list: "a list",
+        dict: "a table",
+        date: "a date",
+    }
     return " or ".join(names.get(k, k.__name__) for k in kinds)
 
 
@@ -179,6 +202,8 @@ class _Parsed:
     releases: list[dict[str, Any]]
     milestones: list[dict[str, Any]]
     subprojects: list[dict[str, Any]]
+    images: list[dict[str, Any]] = field(default_factory=list)  # fedimage.health.loader
+    trackers: list[dict[str, Any]] = field(default_factory=list)  # trackers.loader
 
 
 def parse(text: str) -> _Parsed:
@@ -194,7 +219,9 @@ def parse(text: str) -> _Parsed:
     for key in data:
         if key not in SECTIONS:
             line = loc.line_of(key)
-            raise InitiativeFileError(f"line {line}: unknown section '{key}' (known: {', '.join(SECTIONS)})")
+            raise InitiativeFileError(
+                f"line {line}: unknown section '{key}' (known: {', '.join(SECTIONS)})"
+            )
 
     top = _Reader(loc, "initiative", None, data.get("initiative", {}))
     top.only({"name", "lead", "sponsor", "matrix_room", "wiki_url", "summary"})
@@ -207,44 +234,93 @@ def parse(text: str) -> _Parsed:
         "summary": top.text("summary", max_length=2000),
     }
 
-    releases = []
+    releases: list[dict[str, Any]] = []
     for i, table in enumerate(_array(loc, data, "releases")):
         r = _Reader(loc, "releases", i, table)
-        r.only({"key", "name", "order", "beta_target", "final_target", "released_on", "end_of_life", "notes"})
-        releases.append({
-            "key": r.slug(), "name": r.text("name", required=True, max_length=100),
-            "order": _small_int(r, "order", i), "beta_target": r.day("beta_target"),
-            "final_target": r.day("final_target"), "released_on": r.day("released_on"),
-            "end_of_life": r.day("end_of_life"), "notes": r.text("notes", max_length=2000),
-        })
+        r.only(
+            {
+                "key",
+                "name",
+                "order",
+                "beta_target",
+                "final_target",
+                "released_on",
+                "end_of_life",
+                "notes",
+            }
+        )
+        releases.append(
+            {
+                "key": r.slug(max_length=40),
+                "name": r.text("name", required=True, max_length=100),
+                "order": _small_int(r, "order", i),
+                "beta_target": r.day("beta_target"),
+                "final_target": r.day("final_target"),
+                "released_on": r.day("released_on"),
+                "end_of_life": r.day("end_of_life"),
+                "notes": r.text("notes", max_length=2000),
+            }
+        )
     release_keys = _unique(loc, "releases", [r["key"] for r in releases])
     if not releases:
         raise InitiativeFileError("line 1: releases: at least one [[releases]] table is required")
 
     statuses = {s.value.replace("_", "-"): s.value for s in MilestoneStatus}
-    milestones = []
+    milestones: list[dict[str, Any]] = []
     for i, table in enumerate(_array(loc, data, "milestones")):
         r = _Reader(loc, "milestones", i, table)
-        r.only({"key", "release", "title", "description", "owner", "target_date", "stretch",
-                "status", "migration_stage", "order"})
+        r.only(
+            {
+                "key",
+                "release",
+                "title",
+                "description",
+                "owner",
+                "target_date",
+                "stretch",
+                "status",
+                "migration_stage",
+                "order",
+            }
+        )
         release = r.text("release", required=True, max_length=40)
         if release not in release_keys:
             r.fail("release", f"unknown release '{release}' (known: {', '.join(release_keys)})")
-        milestones.append({
-            "key": r.slug(), "release": release, "title": r.text("title", required=True),
-            "description": r.text("description", max_length=5000), "owner": r.text("owner"),
-            "target_date": r.day("target_date"), "stretch": r.get("stretch", bool, default=False),
-            "status": r.choice("status", statuses, MilestoneStatus.NOT_STARTED),
-            "migration_stage": r.choice("migration_stage", STAGE_NAMES, None),
-            "order": _small_int(r, "order", i),
-        })
+        milestones.append(
+            {
+                "key": r.slug(),
+                "release": release,
+                "title": r.text("title", required=True),
+                "description": r.text("description", max_length=5000),
+                "owner": r.text("owner"),
+                "target_date": r.day("target_date"),
+                "stretch": r.get("stretch", bool, default=False),
+                "status": r.choice("status", statuses, MilestoneStatus.NOT_STARTED),
+                "migration_stage": r.choice("migration_stage", STAGE_NAMES, None),
+                "order": _small_int(r, "order", i),
+            }
+        )
     _unique(loc, "milestones", [m["key"] for m in milestones])
 
-    subprojects = []
+    subprojects: list[dict[str, Any]] = []
     for i, table in enumerate(_array(loc, data, "subprojects")):
         r = _Reader(loc, "subprojects", i, table)
-        r.only({"key", "name", "kind", "description", "owners", "matrix_room", "homepage",
-                "tracker_url", "stage", "beta_target", "production_target", "order"})
+        r.only(
+            {
+                "key",
+                "name",
+                "kind",
+                "description",
+                "owners",
+                "matrix_room",
+                "homepage",
+                "tracker_url",
+                "stage",
+                "beta_target",
+                "production_target",
+                "order",
+            }
+        )
         owners = r.get("owners", list, default=[])
         if not all(isinstance(o, str) and o.strip() and "," not in o for o in owners):
             r.fail("owners", "expected a list of FAS names")
@@ -255,23 +331,43 @@ def parse(text: str) -> _Parsed:
                 r.fail(key, f"unknown release '{value}' (known: {', '.join(release_keys)})")
             targets[key] = value or None
         kinds = {k.value: k.value for k in Subproject.Kind}
-        subprojects.append({
-            "key": r.slug(), "name": r.text("name", required=True, max_length=120),
-            "kind": r.choice("kind", kinds, Subproject.Kind.EDITION),
-            "description": r.text("description", max_length=5000),
-            "owners": ", ".join(o.strip() for o in owners), "matrix_room": r.text("matrix_room"),
-            "homepage": r.url("homepage"), "tracker_url": r.url("tracker_url"),
-            "stage": r.choice("stage", STAGE_NAMES, Stage.OWN_BASE), **targets,
-            "order": _small_int(r, "order", i),
-        })
+        subprojects.append(
+            {
+                "key": r.slug(),
+                "name": r.text("name", required=True, max_length=120),
+                "kind": r.choice("kind", kinds, Subproject.Kind.EDITION),
+                "description": r.text("description", max_length=5000),
+                "owners": ", ".join(o.strip() for o in owners),
+                "matrix_room": r.text("matrix_room"),
+                "homepage": r.url("homepage"),
+                "tracker_url": r.url("tracker_url"),
+                "stage": r.choice("stage", STAGE_NAMES, Stage.OWN_BASE),
+                **targets,
+                "order": _small_int(r, "order", i),
+            }
+        )
     _unique(loc, "subprojects", [s["key"] for s in subprojects])
-    return _Parsed(initiative, releases, milestones, subprojects)
+    # Imported here: the health app builds on this module, not the other way round.
+    from fedimage.health.loader import parse_images
+
+    images = parse_images(
+        loc,
+        data,
+        subprojects=[s["key"] for s in subprojects],
+        milestones=[m["key"] for m in milestones],
+    )
+    from trackers.loader import parse_trackers  # imported here, like parse_images
+
+    tracker_specs = parse_trackers(loc, data, subprojects=[s["key"] for s in subprojects])
+    return _Parsed(initiative, releases, milestones, subprojects, images, tracker_specs)
 
 
 def _array(loc: _Locator, data: dict, section: str) -> list:
     value = data.get(section, [])
     if not isinstance(value, list):
-        raise InitiativeFileError(f"line {loc.line_of(section)}: {section}: write it as [[{section}]] tables")
+        raise InitiativeFileError(
+            f"line {loc.line_of(section)}: {section}: write it as [[{section}]] tables"
+        )
     return value
 
 
@@ -292,8 +388,14 @@ def _unique(loc: _Locator, section: str, keys: list[str]) -> list[str]:
     return keys
 
 
-def _upsert(model, key: str, values: dict[str, Any], report: LoadReport, kind: str,
-            seed: dict[str, Any] | None = None):
+def _upsert(
+    model,
+    key: str,
+    values: dict[str, Any],
+    report: LoadReport,
+    kind: str,
+    seed: dict[str, Any] | None = None,
+):
     """Create or update one row by key; save (and write history) only when something differs."""
     obj = model.objects.filter(key=key).first()
     if obj is None:
@@ -316,7 +418,7 @@ def _upsert(model, key: str, values: dict[str, Any], report: LoadReport, kind: s
 
 def _save(obj) -> None:
     if hasattr(type(obj), "history"):
-        save_with_history(obj, user=None, reason="initiative file")
+        save_with_history(obj, user=None, reason=FILE_REASON)
     else:
         obj.save()
 
@@ -327,28 +429,40 @@ def apply(parsed: _Parsed) -> LoadReport:
     Initiative.objects.update_or_create(pk=1, defaults=parsed.initiative)
     releases = {}
     for r in parsed.releases:
-        releases[r["key"]] = _upsert(Release, r["key"], {k: v for k, v in r.items() if k != "key"},
-                                     report, "releases")
+        releases[r["key"]] = _upsert(
+            Release, r["key"], {k: v for k, v in r.items() if k != "key"}, report, "releases"
+        )
     for m in parsed.milestones:
         values = {k: v for k, v in m.items() if k not in ("key", "status", "release")}
         values["release"] = releases[m["release"]]
         _upsert(Milestone, m["key"], values, report, "milestones", seed={"status": m["status"]})
     for s in parsed.subprojects:
-        values = {k: v for k, v in s.items()
-                  if k not in ("key", "stage", "beta_target", "production_target")}
+        values = {
+            k: v
+            for k, v in s.items()
+            if k not in ("key", "stage", "beta_target", "production_target")
+        }
         sp = _upsert(Subproject, s["key"], values, report, "subprojects")
         targets = {
             "beta_target": releases.get(s["beta_target"]) if s["beta_target"] else None,
-            "production_target": releases.get(s["production_target"]) if s["production_target"] else None,
+            "production_target": releases.get(s["production_target"])
+            if s["production_target"]
+            else None,
         }
         migration = Migration.objects.filter(subproject=sp).first()
         if migration is None:
             migration = Migration(subproject=sp, stage=s["stage"], **targets)
-            save_with_history(migration, user=None, reason="initiative file")
+            save_with_history(migration, user=None, reason=FILE_REASON)
         elif any(getattr(migration, k) != v for k, v in targets.items()):
             for k, v in targets.items():
                 setattr(migration, k, v)
-            save_with_history(migration, user=None, reason="initiative file")
+            save_with_history(migration, user=None, reason=FILE_REASON)
+    from fedimage.health.loader import apply_images  # imported here: see parse()
+
+    apply_images(parsed.images, report)
+    from trackers.loader import apply_trackers  # imported here: see parse()
+
+    apply_trackers(parsed.trackers, report)
     for model, kind, keys in (
         (Release, "releases", [r["key"] for r in parsed.releases]),
         (Milestone, "milestones", [m["key"] for m in parsed.milestones]),
@@ -369,4 +483,9 @@ def load_initiative_file(path: Path | str) -> LoadReport:
         raise InitiativeFileError(f"{path}: no such file") from None
     except UnicodeDecodeError as exc:
         raise InitiativeFileError(f"{path}: not UTF-8 text ({exc.reason})") from None
-    return apply(parse(text))
+    parsed = parse(text)
+    try:
+        return apply(parsed)
+    except ValidationError as exc:
+        # parse() checks what the models check; this is the last guard, and apply() is atomic.
+        raise InitiativeFileError(f"{path}: rejected by the database rules: {exc}") from None

@@ -1,0 +1,426 @@
+"""The sync service against local fakes of GitLab v4, GitHub REST and Forgejo v1."""
+
+import pytest
+
+from tests.trackers.conftest import GITHUB_TOKEN, GITLAB_TOKEN
+from tests.trackers.fakes import Fault
+from trackers import services
+from trackers.clients.base import (
+    RateLimited,
+    TrackerAuthError,
+    TrackerGarbage,
+    TrackerUnavailable,
+)
+from trackers.models import RunStatus, SyncRun, TrackedIssue
+
+PROJECT = "fedora/bootc/tracker"
+REPO = "bootc-dev/bootc"
+FORGE_REPO = "atomic-desktops/tracker"
+
+
+def held(source, **filters):
+    """{number: TrackedIssue} of what fedimage holds for the source."""
+    return {i.number: i for i in TrackedIssue.objects.filter(source=source, **filters)}
+
+
+def assert_mirrors(source, fake, project):
+    """What fedimage holds equals what the tracker has: titles, states, labels, times."""
+    expected = {
+        i.number: (i.title, i.state, list(i.labels), i.updated_at)
+        for i in fake.project_issues(project)
+        if not i.is_pull_request
+    }
+    got = {
+        n: (i.title, i.state, i.labels, i.updated_at)
+        for n, i in held(source, removed=False).items()
+    }
+    assert got == expected
+
+
+# first sync
+
+
+def test_first_gitlab_sync_stores_every_issue_with_all_synced_fields(fake_gitlab, make_source):
+    fake_gitlab.add_issues(PROJECT, 5)
+    fake_gitlab.add_issue(
+        PROJECT, title="Release race condition in Konflux", labels=["konflux", "bug"],
+        milestone="Fedora 44", assignees=["nimbinatus"], author="jbtrystram", confidential=True,
+    )
+    fake_gitlab.close_issue(PROJECT, 2)
+    source = make_source(fake_gitlab, PROJECT)
+
+    run = services.source_sync(source=source)
+
+    assert (run.status, run.created, run.updated, run.removed) == (RunStatus.OK, 6, 0, 0)
+    assert (run.pages, run.requests) == (2, 3)  # two pages of three, and the boards
+    assert_mirrors(source, fake_gitlab, PROJECT)
+    konflux = held(source)[6]
+    assert konflux.labels == ["konflux", "bug"]
+    assert (konflux.milestone, konflux.assignees, konflux.author) == (
+        "Fedora 44", ["nimbinatus"], "jbtrystram")
+    assert konflux.confidential is True
+    assert konflux.web_url == f"https://gitlab.com/{PROJECT}/-/issues/6"
+    assert konflux.remote_id == fake_gitlab.issues[PROJECT, 6].id
+    assert held(source)[2].closed_at == fake_gitlab.issues[PROJECT, 2].closed_at
+    source.refresh_from_db()
+    assert source.cursor == fake_gitlab.issues[PROJECT, 2].updated_at
+    assert source.last_success_at is not None
+    assert source.last_error == ""
+
+
+def test_first_gitlab_sync_reads_board_columns_from_list_labels(fake_gitlab, make_source):
+    fake_gitlab.add_board(PROJECT, "Development", ["To Do", "Doing"], assignee_list=True)
+    fake_gitlab.add_issue(PROJECT, labels=["Doing", "bug"])
+    fake_gitlab.add_issue(PROJECT, labels=["bug"])
+    fake_gitlab.add_issue(PROJECT, labels=["To Do", "Doing"])
+    fake_gitlab.add_issue(PROJECT, labels=["Doing"], state="closed")
+    source = make_source(fake_gitlab, PROJECT)
+
+    services.source_sync(source=source)
+
+    source.refresh_from_db()
+    assert (source.board_name, source.board_columns) == ("Development", ["To Do", "Doing"])
+    columns = {n: i.board_column for n, i in held(source).items()}
+    assert columns == {1: "Doing", 2: "Open", 3: "To Do", 4: "Closed"}
+
+
+def test_first_github_sync_skips_pull_requests_and_says_so(fake_github, make_source):
+    fake_github.add_issues(REPO, 2)
+    fake_github.add_pull_request(REPO)
+    fake_github.add_issue(REPO, labels=["area/install", "triaged"])
+    source = make_source(fake_github, REPO)
+
+    run = services.source_sync(source=source)
+
+    assert set(held(source)) == {1, 2, 4}
+    assert run.created == 3
+    assert run.skipped == [{"what": "pull requests", "count": 1,
+                            "why": "listed with the issues; they are not issues"}]
+    assert held(source)[4].labels == ["area/install", "triaged"]
+    assert run.rate_limit_remaining == fake_github.rate_remaining
+
+
+def test_first_forgejo_sync_stores_every_page(fake_forgejo, make_source):
+    fake_forgejo.add_issues(FORGE_REPO, 7)
+    fake_forgejo.add_pull_request(FORGE_REPO)
+    source = make_source(fake_forgejo, FORGE_REPO)
+
+    run = services.source_sync(source=source)
+
+    assert run.created == 7
+    assert_mirrors(source, fake_forgejo, FORGE_REPO)
+    source.refresh_from_db()
+    assert source.cursor == fake_forgejo.issues[FORGE_REPO, 7].updated_at
+
+
+# incremental
+
+
+@pytest.mark.parametrize("kind", ["gitlab", "github", "forgejo"])
+def test_incremental_sync_fetches_only_changes_and_upserts(
+    kind, fake_gitlab, fake_github, fake_forgejo, make_source
+):
+    fake, project = {"gitlab": (fake_gitlab, PROJECT), "github": (fake_github, REPO),
+                     "forgejo": (fake_forgejo, FORGE_REPO)}[kind]
+    fake.add_issues(project, 8)
+    source = make_source(fake, project)
+    services.source_sync(source=source)
+    fake.update_issue(project, 2, labels=["triaged"], title="Renamed")
+    fake.close_issue(project, 5)
+    fake.add_issue(project, title="Brand new")
+    fake.clear_requests()
+
+    run = services.source_sync(source=source)
+
+    assert (run.created, run.updated) == (1, 2)
+    assert run.kind == "incremental"
+    assert_mirrors(source, fake, project)
+    assert TrackedIssue.objects.filter(source=source).count() == 9
+    assert run.requests == len(fake.requests) == run.pages == 2  # four changes, pages of three
+    assert any("updated" in line and "#5" in line and "state open -> closed" in line
+               for line in run.changes)
+
+
+def test_gitlab_resync_without_changes_costs_one_request_and_changes_nothing(
+    fake_gitlab, make_source
+):
+    fake_gitlab.add_issues(PROJECT, 7)
+    source = make_source(fake_gitlab, PROJECT)
+    services.source_sync(source=source)
+    before = {n: i.synced_at for n, i in held(source).items()}
+
+    run = services.source_sync(source=source)
+
+    assert (run.requests, run.created, run.updated, run.unchanged) == (1, 0, 0, 1)
+    assert {n: i.synced_at for n, i in held(source).items()} == before
+
+
+def test_github_resync_without_changes_is_one_free_304(fake_github, make_source):
+    fake_github.add_issues(REPO, 7)
+    source = make_source(fake_github, REPO)
+    services.source_sync(source=source)
+    services.source_sync(source=source)  # one request at the cursor: now the ETag is for it
+    budget = fake_github.rate_remaining
+    fake_github.clear_requests()
+
+    run = services.source_sync(source=source)
+
+    assert run.status == RunStatus.NOT_MODIFIED
+    assert (run.requests, run.created, run.updated) == (1, 0, 0)
+    assert fake_github.requests[0].headers["if-none-match"]
+    assert fake_github.rate_remaining == budget  # 304s are free
+    # A change after a 304 is still seen.
+    fake_github.update_issue(REPO, 3, title="Changed")
+    run = services.source_sync(source=source)
+    assert (run.status, run.updated) == (RunStatus.OK, 1)
+    assert held(source)[3].title == "Changed"
+
+
+def test_issue_updated_while_paging_ends_up_right(fake_gitlab, make_source):
+    fake_gitlab.add_issues(PROJECT, 9)
+    source = make_source(fake_gitlab, PROJECT)
+    done = []
+
+    def change(page):
+        if not done:
+            done.append(page)
+            fake_gitlab.update_issue(PROJECT, 1, title="Edited while paging")
+
+    fake_gitlab.between_pages = change
+    services.source_sync(source=source)
+    fake_gitlab.between_pages = None
+    services.source_sync(source=source)
+
+    assert_mirrors(source, fake_gitlab, PROJECT)
+    assert held(source)[1].title == "Edited while paging"
+
+
+def test_issue_updated_while_github_pages_ends_up_right(fake_github, make_source):
+    fake_github.add_issues(REPO, 9)
+    source = make_source(fake_github, REPO)
+    fake_github.between_pages = lambda page: page == 1 and fake_github.update_issue(
+        REPO, 2, title="Edited while paging")
+
+    services.source_sync(source=source)
+    fake_github.between_pages = None
+    services.source_sync(source=source)
+
+    assert_mirrors(source, fake_github, REPO)
+
+
+def test_equal_timestamps_at_a_page_boundary_survive_an_interrupted_run(fake_gitlab, make_source):
+    """Page 1 ends inside a run of issues sharing one updated_at, and page 2 fails: the stored
+    cursor cannot pass those issues, so the next run still gets the ones page 1 did not."""
+    fake_gitlab.add_issues(PROJECT, 2)
+    same = fake_gitlab.tick()
+    for _ in range(5):
+        fake_gitlab.add_issue(PROJECT, updated_at=same)
+    source = make_source(fake_gitlab, PROJECT)
+    fake_gitlab.between_pages = lambda page: page == 1 and fake_gitlab.fail_next(
+        Fault.server_error(500), times=3)  # python-gitlab tries three times
+
+    with pytest.raises(TrackerUnavailable):
+        services.source_sync(source=source)
+
+    assert sorted(held(source)) == [1, 2, 3]
+    source.refresh_from_db()
+    assert source.cursor == same
+    fake_gitlab.between_pages = None
+    run = services.source_sync(source=source)
+    assert run.created == 4
+    assert_mirrors(source, fake_gitlab, PROJECT)
+
+
+# deletion and move
+
+
+def test_full_sync_flags_deleted_issues_removed_and_keeps_them(fake_github, make_source):
+    fake_github.add_issues(REPO, 5)
+    source = make_source(fake_github, REPO)
+    services.source_sync(source=source)
+    fake_github.delete_issue(REPO, 3)
+
+    incremental = services.source_sync(source=source)
+    assert incremental.removed == 0  # a listing of changes cannot see a deletion
+    run = services.source_sync(source=source, full=True)
+
+    assert (run.kind, run.removed, run.created, run.updated) == ("full", 1, 0, 0)
+    gone = held(source)[3]
+    assert gone.removed
+    assert gone.removed_at is not None
+    assert gone.title == "Issue 3"  # the last good data stays
+    assert run.changes == [f"removed {REPO}#3 (gone upstream)"]
+
+
+def test_reconcile_reports_what_incremental_sync_missed(fake_gitlab, make_source):
+    fake_gitlab.add_issues(PROJECT, 4)
+    source = make_source(fake_gitlab, PROJECT)
+    services.source_sync(source=source)
+    # Simulate a lost change: the tracker changed an issue behind the cursor.
+    fake_gitlab.issues[PROJECT, 2].title = "Changed behind the cursor"
+    TrackedIssue.objects.filter(source=source, number=4).delete()
+
+    run = services.source_reconcile(source=source)
+
+    assert (run.created, run.updated, run.removed) == (1, 1, 0)
+    assert f"updated {PROJECT}#2: title" in run.changes
+    assert any(line.startswith(f"created {PROJECT}#4") for line in run.changes)
+    assert_mirrors(source, fake_gitlab, PROJECT)
+
+
+def test_gitlab_moved_issue_is_closed_and_points_at_its_copy(fake_gitlab, make_source):
+    fake_gitlab.add_issues(PROJECT, 3)
+    fake_gitlab.add_project("fedora/bootc/base-images")
+    tracker = make_source(fake_gitlab, PROJECT)
+    base = make_source(fake_gitlab, "fedora/bootc/base-images")
+    services.source_sync(source=tracker)
+    services.source_sync(source=base)
+    fake_gitlab.move_issue(PROJECT, 2, "fedora/bootc/base-images")
+
+    services.source_sync(source=base)
+    run = services.source_sync(source=tracker)
+
+    moved = held(tracker)[2]
+    assert moved.state == "closed"
+    assert moved.moved_to_issue == held(base)[1]
+    assert f"moved {PROJECT}#2 -> fedora/bootc/base-images#1" in run.changes
+
+
+def test_webhook_issue_sync_flags_a_deleted_issue(fake_forgejo, make_source):
+    fake_forgejo.add_issues(FORGE_REPO, 2)
+    source = make_source(fake_forgejo, FORGE_REPO)
+    services.source_sync(source=source)
+    fake_forgejo.delete_issue(FORGE_REPO, 1)
+    fake_forgejo.update_issue(FORGE_REPO, 2, title="Via the hook")
+
+    gone = services.issue_sync(source=source, project=FORGE_REPO, number=1)
+    changed = services.issue_sync(source=source, project=FORGE_REPO, number=2)
+
+    assert (gone.kind, gone.removed, gone.requests) == ("issue", 1, 1)
+    assert changed.updated == 1
+    assert held(source)[1].removed
+    assert held(source)[2].title == "Via the hook"
+
+
+def test_removed_issue_that_comes_back_is_restored(fake_github, make_source):
+    fake_github.add_issues(REPO, 2)
+    source = make_source(fake_github, REPO)
+    services.source_sync(source=source)
+    TrackedIssue.objects.filter(number=2).update(removed=True)
+
+    run = services.source_sync(source=source, full=True)
+
+    assert run.updated == 1
+    assert "restored" in run.changes[0]
+    assert not held(source)[2].removed
+
+
+# failures
+
+
+def test_rate_limited_sync_records_the_wait_and_keeps_data(fake_github, make_source):
+    fake_github.add_issues(REPO, 4)
+    source = make_source(fake_github, REPO)
+    services.source_sync(source=source)
+    fake_github.update_issue(REPO, 1, title="Not seen yet")
+    fake_github.fail_next(Fault.rate_limited(status=403, retry_after=120))
+
+    with pytest.raises(RateLimited) as excinfo:
+        services.source_sync(source=source)
+
+    assert excinfo.value.retry_after_seconds == 120
+    source.refresh_from_db()
+    assert source.paused_until is not None
+    assert source.is_failing
+    assert "RateLimited" in source.last_error
+    run = SyncRun.objects.filter(source=source).first()
+    assert (run.status, run.requests) == (RunStatus.FAILED, 1)
+    assert held(source)[1].title == "Issue 1"
+    assert not services.sources_due().filter(pk=source.pk).exists()
+
+
+@pytest.mark.parametrize("fault", [Fault.html_page(), Fault.truncated_json(),
+                                   Fault.wrong_type("title", 5)])
+def test_garbage_page_fails_the_run_and_writes_nothing_of_it(fault, fake_gitlab, make_source):
+    fake_gitlab.add_issues(PROJECT, 3)
+    source = make_source(fake_gitlab, PROJECT)
+    fake_gitlab.fail_next(Fault.server_error(404))  # boards: none
+    fake_gitlab.fail_next(fault)
+
+    with pytest.raises((TrackerGarbage, TrackerUnavailable)):
+        services.source_sync(source=source)
+
+    assert TrackedIssue.objects.count() == 0
+    run = SyncRun.objects.get(source=source)
+    assert run.status == RunStatus.FAILED
+    assert run.error
+
+
+def test_dead_source_does_not_block_the_others(dead_url, fake_github, make_source, capsys):
+    from django.core.management import CommandError, call_command
+
+    dead = make_source(dead_url, "fedora/dead", kind="gitlab", name="a-dead")
+    fake_github.add_issues(REPO, 2)
+    alive = make_source(fake_github, REPO, name="b-alive")
+
+    with pytest.raises(CommandError, match="1 source"):
+        call_command("sync_trackers")
+
+    out = capsys.readouterr().out
+    assert "a-dead: FAILED" in out
+    assert "b-alive: 2 created" in out
+    assert len(held(alive)) == 2
+    dead.refresh_from_db()
+    assert "TrackerUnavailable" in dead.last_error
+    assert dead.last_success_at is None
+
+
+def test_errors_never_reveal_the_token(fake_gitlab, fake_github, make_source, monkeypatch):
+    monkeypatch.setenv("TEST_GITLAB_TOKEN", "wrong-" + GITLAB_TOKEN)
+    source = make_source(fake_gitlab, PROJECT)
+    with pytest.raises(TrackerAuthError):
+        services.source_sync(source=source)
+    source.refresh_from_db()
+    run = SyncRun.objects.get(source=source)
+    assert GITLAB_TOKEN not in source.last_error + run.error
+    assert GITHUB_TOKEN not in repr(source.__dict__)
+
+
+def test_named_token_missing_syncs_anonymously_and_keeps_confidential_issues(
+    fake_gitlab, make_source, monkeypatch
+):
+    fake_gitlab.token = None  # a public project
+    fake_gitlab.add_issue(PROJECT, confidential=True)
+    fake_gitlab.add_issue(PROJECT)
+    source = make_source(fake_gitlab, PROJECT)
+    services.source_sync(source=source)
+    monkeypatch.delenv("TEST_GITLAB_TOKEN")
+
+    run = services.source_sync(source=source, full=True)
+
+    assert run.removed == 0
+    assert not held(source)[1].removed
+    assert {s["what"] for s in run.skipped} == {"token", "confidential issues"}
+    assert "not set" in run.skipped[0]["why"]
+
+
+def test_sync_of_a_source_already_syncing_is_refused(fake_gitlab, make_source):
+    source = make_source(fake_gitlab, PROJECT)
+    with services._locked(source) as acquired:
+        assert acquired
+        with pytest.raises(services.SyncInProgress):
+            services.source_sync(source=source)
+    assert not SyncRun.objects.exists()
+
+
+def test_sync_command_prints_what_changed(fake_gitlab, make_source, capsys):
+    from django.core.management import call_command
+
+    fake_gitlab.add_issue(PROJECT, title="Release race condition in Konflux")
+    make_source(fake_gitlab, PROJECT, name="tracker")
+
+    call_command("sync_trackers", "--source", "tracker", "--full")
+
+    out = capsys.readouterr().out
+    assert "tracker: 1 created, 0 updated, 0 removed" in out
+    assert f"created {PROJECT}#1 (open) Release race condition in Konflux" in out

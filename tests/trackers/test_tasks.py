@@ -1,0 +1,94 @@
+"""Celery tasks: fan-out, retry policy, idempotence."""
+
+import celery.app.task
+import pytest
+from celery.exceptions import Retry
+from django.conf import settings
+from django.utils import timezone
+
+from tests.trackers.fakes import Fault
+from trackers import tasks
+from trackers.clients.base import TrackerGarbage
+from trackers.models import TrackedIssue
+
+REPO = "bootc-dev/bootc"
+
+
+@pytest.fixture
+def retries(monkeypatch):
+    """Capture Task.retry calls (what a worker would schedule) instead of sending them."""
+    calls = []
+
+    def fake_retry(self, args=None, kwargs=None, exc=None, throw=True, eta=None,
+                   countdown=None, max_retries=None, **options):
+        calls.append({"exc": exc, "countdown": countdown})
+        raise Retry(exc=exc, when=countdown)
+
+    monkeypatch.setattr(celery.app.task.Task, "retry", fake_retry)
+    return calls
+
+
+def test_beat_schedules_the_incremental_sync_and_the_reconcile_sweep():
+    entries = {e["task"]: e for e in settings.CELERY_BEAT_SCHEDULE.values()
+               if e["task"].startswith("trackers.")}
+    assert set(entries) == {"trackers.sync_all"}
+    sweeps = [e for e in settings.CELERY_BEAT_SCHEDULE.values()
+              if e.get("kwargs") == {"full": True}]
+    assert sweeps[0]["task"] == "trackers.sync_all"
+
+
+def test_sync_all_fans_out_one_task_per_due_source_after_commit(
+    make_source, fake_github, monkeypatch, django_capture_on_commit_callbacks
+):
+    due = make_source(fake_github, REPO)
+    make_source(fake_github, "a/disabled", enabled=False)
+    make_source(fake_github, "a/paused", paused_until=timezone.now() + timezone.timedelta(hours=1))
+    sent = []
+    monkeypatch.setattr(tasks.sync_source, "delay", lambda *a, **k: sent.append((a, k)))
+
+    with django_capture_on_commit_callbacks(execute=True):
+        assert tasks.sync_all(full=True) == 1
+
+    assert sent == [((due.pk,), {"full": True, "trigger": "beat"})]
+
+
+def test_rate_limited_sync_is_retried_after_the_wait_the_tracker_asked_for(
+    make_source, fake_github, retries
+):
+    fake_github.add_issues(REPO, 2)
+    source = make_source(fake_github, REPO)
+    fake_github.fail_next(Fault.rate_limited(retry_after=120))
+
+    with pytest.raises(Retry):
+        tasks.sync_source(source.pk)
+
+    assert retries[0]["countdown"] == 120
+
+
+def test_unreachable_tracker_is_retried_with_backoff(make_source, dead_url, retries):
+    source = make_source(dead_url, "a/b", kind="github")
+    with pytest.raises(Retry):
+        tasks.sync_source(source.pk)
+    assert 0 <= retries[0]["countdown"] <= 30
+
+
+def test_garbage_fails_the_task_without_retrying(make_source, fake_github, retries):
+    fake_github.add_issues(REPO, 1)
+    source = make_source(fake_github, REPO)
+    fake_github.fail_next(Fault.html_page())
+    with pytest.raises(TrackerGarbage):
+        tasks.sync_source(source.pk)
+    assert retries == []
+
+
+def test_task_for_a_source_that_is_gone_returns_quietly(db):
+    assert tasks.sync_source(999_999) is None
+    assert tasks.sync_issue(999_999, REPO, 1) is None
+
+
+def test_running_the_same_sync_twice_is_idempotent(make_source, fake_github):
+    fake_github.add_issues(REPO, 4)
+    source = make_source(fake_github, REPO)
+    tasks.sync_source(source.pk, full=True)
+    tasks.sync_source(source.pk, full=True)
+    assert TrackedIssue.objects.filter(source=source).count() == 4

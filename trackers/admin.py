@@ -1,0 +1,39 @@
+from django.contrib import admin
+
+from trackers.models import SyncRun, TrackedIssue, TrackerSource, WebhookDelivery
+
+
+@admin.register(TrackerSource)
+class TrackerSourceAdmin(admin.ModelAdmin):
+    """Sources come from the initiative file; the admin shows their sync state."""
+
+    list_display = ["name", "kind", "project", "enabled", "last_success_at", "last_error_at"]
+    list_filter = ["kind", "enabled", "upstream"]
+    search_fields = ["name", "project"]
+    readonly_fields = [
+        "cursor", "etag", "board_name", "board_columns", "last_run_at", "last_success_at",
+        "last_error_at", "last_error", "rate_limit_remaining", "rate_limit_reset",
+    ]  # fmt: skip
+
+
+@admin.register(TrackedIssue)
+class TrackedIssueAdmin(admin.ModelAdmin):
+    list_display = ["__str__", "title", "state", "source", "updated_at", "removed"]
+    list_filter = ["source", "state", "removed", "confidential"]
+    search_fields = ["title", "project"]
+    list_select_related = ["source"]
+    raw_id_fields = ["moved_to_issue"]
+
+
+@admin.register(SyncRun)
+class SyncRunAdmin(admin.ModelAdmin):
+    list_display = ["source", "kind", "status", "started_at", "created", "updated", "removed",
+                    "requests"]
+    list_filter = ["status", "kind", "source"]
+    list_select_related = ["source"]
+
+
+@admin.register(WebhookDelivery)
+class WebhookDeliveryAdmin(admin.ModelAdmin):
+    list_display = ["kind", "delivery_id", "source", "event", "issue_number", "received_at"]
+    list_filter = ["kind"]

@@ -1,0 +1,23 @@
+"""`{% upstream_issue blocker %}`: the live upstream state of a blocker's tracking issue."""
+
+from django import template
+
+from trackers.selectors import tracked_issue_for_url
+
+register = template.Library()
+
+# Statuses in which a closed upstream issue calls for the owner's confirmation.
+_WAITING = {"open", "in_progress"}
+
+
+@register.inclusion_tag("trackers/_upstream_state.html", takes_context=True)
+def upstream_issue(context, blocker):
+    """Render the tracked issue the blocker's tracking_url points at (nothing if not held)."""
+    request = context.get("request")
+    user = getattr(request, "user", None)
+    url = blocker.tracking_url
+    tracked = tracked_issue_for_url(url, user=user) if url else None
+    return {
+        "tracked": tracked,
+        "fixed_upstream": bool(tracked and not tracked.is_open and blocker.status in _WAITING),
+    }
