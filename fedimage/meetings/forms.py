@@ -1,0 +1,96 @@
+"""Forms of the meeting pages; services do the writing."""
+
+from django import forms
+from django.contrib.auth import get_user_model
+
+from fedimage.meetings.models import ActionStatus, Meeting, ReviewState, VoteValue
+
+
+def _users():
+    return get_user_model().objects.filter(is_active=True).order_by("username")
+
+
+class MeetingForm(forms.ModelForm):
+    starts_at = forms.DateTimeField(
+        label="Starts at (UTC)",
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
+    )
+
+    class Meta:
+        model = Meeting
+        fields = ["title", "starts_at", "duration_minutes", "location"]
+        labels = {"duration_minutes": "Duration (minutes)"}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["title"].required = False
+        self.fields["title"].help_text = "Leave empty for “Fedora Image Mode weekly meeting”."
+
+
+class AttendeesForm(forms.Form):
+    usernames = forms.CharField(
+        label="Attendees",
+        required=False,
+        max_length=2000,
+        help_text="User names, separated by commas or spaces.",
+    )
+
+    def clean_usernames(self):
+        names = sorted({n for n in self.cleaned_data["usernames"].replace(",", " ").split() if n})
+        users = list(_users().filter(username__in=names))
+        unknown = sorted(set(names) - {u.username for u in users})
+        if unknown:
+            raise forms.ValidationError(f"No such user: {', '.join(unknown)}.")
+        return users
+
+
+class NotesForm(forms.Form):
+    notes = forms.CharField(
+        required=False,
+        max_length=20000,
+        widget=forms.Textarea(attrs={"rows": 6}),
+        help_text="Markdown. Goes into the minutes.",
+    )
+
+
+class DecisionForm(forms.Form):
+    text = forms.CharField(label="Agreed", max_length=2000)
+
+
+class ActionItemForm(forms.Form):
+    owner = forms.ModelChoiceField(queryset=_users(), to_field_name="username")
+    text = forms.CharField(label="Action", max_length=500)
+    due_date = forms.DateField(
+        required=False, widget=forms.DateInput(attrs={"type": "date"}), label="Due"
+    )
+
+
+class ActionStatusForm(forms.Form):
+    status = forms.ChoiceField(choices=ActionStatus.choices)
+
+
+class ReviewDecisionForm(forms.Form):
+    state = forms.ChoiceField(
+        label="Decision",
+        choices=[
+            (ReviewState.ACCEPTED, ReviewState.ACCEPTED.label),
+            (ReviewState.REJECTED, ReviewState.REJECTED.label),
+            (ReviewState.NEEDS_INFO, ReviewState.NEEDS_INFO.label),
+        ],
+    )
+    reason = forms.CharField(max_length=2000, help_text="For the minutes.")
+
+
+class VoteForm(forms.Form):
+    value = forms.TypedChoiceField(
+        choices=VoteValue.choices, coerce=int, widget=forms.RadioSelect, label="Vote"
+    )
+    comment = forms.CharField(required=False, max_length=500)
+
+
+class JustificationForm(forms.Form):
+    justification = forms.CharField(
+        max_length=5000,
+        widget=forms.Textarea(attrs={"rows": 4}),
+        help_text="Why should this block the initiative? The meeting reads it before voting.",
+    )

@@ -1,0 +1,172 @@
+"""Reads of the meetings app, shaped for the pages, the exports and the feeds."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from django.db.models import Prefetch, Q, QuerySet
+from django.shortcuts import get_object_or_404
+from django.utils import timezone
+
+from fedimage.initiative.models import CLOSED_BLOCKER_STATUSES, Blocker, Milestone, MilestoneStatus
+from fedimage.initiative.selectors import blockers_visible_to, milestone_list
+from fedimage.meetings.models import (
+    UNDECIDED_STATES,
+    ActionItem,
+    ActionStatus,
+    BlockerReview,
+    Decision,
+    Meeting,
+    ReviewState,
+    Vote,
+)
+
+
+def meeting_list() -> QuerySet[Meeting]:
+    return Meeting.objects.select_related("chair")
+
+
+def meeting_get(*, pk: int) -> Meeting:
+    return get_object_or_404(
+        Meeting.objects.select_related("chair").prefetch_related("attendees"), pk=pk
+    )
+
+
+def upcoming_and_past(*, now: datetime | None = None) -> tuple[list[Meeting], list[Meeting]]:
+    """Meetings still to come (soonest first) and held ones (latest first)."""
+    now = now or timezone.now()
+    meetings = list(meeting_list())
+    upcoming = sorted((m for m in meetings if m.ends_at >= now), key=lambda m: m.starts_at)
+    past = [m for m in meetings if m.ends_at < now]
+    return upcoming, past
+
+
+@dataclass
+class Tally:
+    """A blocker under review with its named votes, and who among the attendees has not voted."""
+
+    blocker: Blocker
+    review: BlockerReview | None
+    votes: list[Vote] = field(default_factory=list)
+    not_voted: list = field(default_factory=list)
+
+    @property
+    def state(self) -> str:
+        return self.review.state if self.review else ReviewState.PROPOSED
+
+    @property
+    def state_label(self) -> str:
+        return ReviewState(self.state).label
+
+    @property
+    def justification(self) -> str:
+        return self.review.justification if self.review else ""
+
+    def count(self, value: int) -> int:
+        return sum(1 for v in self.votes if v.value == value)
+
+    @property
+    def plus(self) -> int:
+        return self.count(1)
+
+    @property
+    def zero(self) -> int:
+        return self.count(0)
+
+    @property
+    def minus(self) -> int:
+        return self.count(-1)
+
+    @property
+    def score(self) -> int:
+        return sum(v.value for v in self.votes)
+
+    def vote_of(self, user) -> Vote | None:
+        if not user.is_authenticated:
+            return None
+        return next((v for v in self.votes if v.voter_id == user.pk), None)
+
+
+def _review_prefetch() -> Prefetch:
+    return Prefetch(
+        "review__votes", queryset=Vote.objects.select_related("voter").order_by("cast_at", "id")
+    )
+
+
+def _tally(blocker: Blocker, attendees: list) -> Tally:
+    review = getattr(blocker, "review", None) if _has_review(blocker) else None
+    votes = list(review.votes.all()) if review else []
+    voted = {v.voter_id for v in votes}
+    return Tally(
+        blocker=blocker,
+        review=review,
+        votes=votes,
+        not_voted=[a for a in attendees if a.pk not in voted],
+    )
+
+
+def _has_review(blocker: Blocker) -> bool:
+    try:
+        blocker.review  # noqa: B018 - reading the reverse one-to-one is the check
+    except BlockerReview.DoesNotExist:
+        return False
+    return True
+
+
+def reviews_for_meeting(*, meeting: Meeting, user) -> list[Tally]:
+    """Blockers the meeting reviews: open ones not yet decided, and those it decided."""
+    undecided = Q(review__isnull=True) | Q(review__state__in=UNDECIDED_STATES)
+    blockers = (
+        blockers_visible_to(user)
+        .filter(
+            (undecided & ~Q(status__in=CLOSED_BLOCKER_STATUSES))
+            | Q(review__decided_at_meeting=meeting)
+        )
+        .select_related("reporter", "review__decided_by", "review__decided_at_meeting")
+        .prefetch_related(_review_prefetch())
+        .order_by("created_at", "id")
+    )
+    attendees = sorted(meeting.attendees.all(), key=lambda u: u.get_username())
+    return [_tally(b, attendees) for b in blockers]
+
+
+def review_tally(*, blocker: Blocker) -> Tally:
+    """The review of one blocker (for its page), with the votes cast so far."""
+    blocker = (
+        Blocker.objects.select_related("review__decided_at_meeting")
+        .prefetch_related(_review_prefetch())
+        .get(pk=blocker.pk)
+    )
+    return _tally(blocker, [])
+
+
+def decisions_of(*, meeting: Meeting, user) -> list[Decision]:
+    """What the meeting agreed; decisions about blockers the user may not see are left out."""
+    decisions = Decision.objects.filter(meeting=meeting).select_related("recorded_by")
+    hidden = Blocker.objects.filter(private=True).values("pk")
+    if not user.is_authenticated:
+        decisions = decisions.exclude(blocker__in=hidden)
+    return list(decisions)
+
+
+def action_items_for(*, meeting: Meeting, since: datetime) -> list[ActionItem]:
+    """Items raised at this meeting, and earlier ones still open or closed since `since`."""
+    items = (
+        ActionItem.objects.filter(
+            Q(meeting=meeting)
+            | Q(meeting__starts_at__lt=meeting.starts_at)
+            & (Q(status=ActionStatus.OPEN) | Q(closed_at__gt=since))
+        )
+        .select_related("owner", "meeting")
+        .order_by("meeting__starts_at", "created_at", "id")
+    )
+    result = list(items)
+    for item in result:
+        item.carried = item.meeting_id != meeting.pk
+    return result
+
+
+def milestone_walk(*, user) -> list[Milestone]:
+    """The milestones the meeting walks through, in plan order; done ones are skipped."""
+    return [m for m in milestone_list(user=user) if m.status != MilestoneStatus.DONE]

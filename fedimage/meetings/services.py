@@ -1,0 +1,194 @@
+"""Writes of the meetings app: meetings, decisions, action items, the blocker review and votes."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import date, datetime
+
+from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.utils import timezone
+
+from fedimage.initiative.models import Blocker
+from fedimage.initiative.permissions import can_edit_blocker, is_lead
+from fedimage.meetings.models import (
+    ActionItem,
+    ActionStatus,
+    BlockerReview,
+    Decision,
+    Meeting,
+    ReviewState,
+    Vote,
+    VoteValue,
+)
+
+User = AbstractBaseUser | AnonymousUser
+
+
+def _require_lead(user: User, what: str) -> None:
+    if not is_lead(user):
+        raise PermissionDenied(f"Only initiative leads may {what}.")
+
+
+@transaction.atomic
+def meeting_schedule(
+    *,
+    user: User,
+    starts_at: datetime,
+    title: str = "",
+    duration_minutes: int = 60,
+    location: str = "",
+) -> Meeting:
+    """Schedule a meeting; the lead who schedules it chairs it."""
+    _require_lead(user, "schedule meetings")
+    meeting = Meeting(
+        starts_at=starts_at,
+        duration_minutes=duration_minutes,
+        location=location.strip(),
+        chair=user,  # type: ignore[misc]
+    )
+    if title.strip():
+        meeting.title = title.strip()
+    meeting.full_clean()
+    meeting.save()
+    return meeting
+
+
+@transaction.atomic
+def meeting_update(
+    *,
+    meeting: Meeting,
+    user: User,
+    notes: str | None = None,
+    attendees: Iterable[AbstractBaseUser] | None = None,
+) -> Meeting:
+    """Record the meeting's notes or who attended."""
+    _require_lead(user, "run meetings")
+    meeting = Meeting.objects.select_for_update().get(pk=meeting.pk)
+    if notes is not None:
+        meeting.notes = notes
+        meeting.save(update_fields=["notes"])
+    if attendees is not None:
+        meeting.attendees.set(list(attendees))
+    return meeting
+
+
+@transaction.atomic
+def meeting_attend(*, meeting: Meeting, user: User) -> None:
+    """A signed-in member says they are present."""
+    if not user.is_authenticated:
+        raise PermissionDenied("Sign in to join the meeting.")
+    meeting.attendees.add(user)  # type: ignore[arg-type]
+
+
+@transaction.atomic
+def decision_record(
+    *, meeting: Meeting, user: User, text: str, blocker: Blocker | None = None
+) -> Decision:
+    _require_lead(user, "record decisions")
+    text = text.strip()
+    if not text:
+        raise ValidationError({"text": "Say what was agreed."})
+    return Decision.objects.create(
+        meeting=meeting,
+        text=text,
+        blocker=blocker,
+        recorded_by=user,  # type: ignore[misc]
+    )
+
+
+@transaction.atomic
+def action_item_add(
+    *,
+    meeting: Meeting,
+    user: User,
+    owner: AbstractBaseUser,
+    text: str,
+    due_date: date | None = None,
+) -> ActionItem:
+    _require_lead(user, "assign action items")
+    item = ActionItem(meeting=meeting, owner=owner, text=text.strip(), due_date=due_date)
+    item.full_clean()
+    item.save()
+    return item
+
+
+@transaction.atomic
+def action_item_set_status(*, item: ActionItem, user: User, status: str) -> ActionItem:
+    """Close or reopen an action item: its owner or a lead may."""
+    if not (is_lead(user) or (user.is_authenticated and user.pk == item.owner_id)):
+        raise PermissionDenied("Only its owner or a lead may change an action item.")
+    if status not in ActionStatus.values:
+        raise ValidationError({"status": f"'{status}' is not an action item status."})
+    item = ActionItem.objects.select_for_update().get(pk=item.pk)
+    item.status = status
+    item.closed_at = None if status == ActionStatus.OPEN else (item.closed_at or timezone.now())
+    item.save(update_fields=["status", "closed_at"])
+    return item
+
+
+def _review_for(blocker: Blocker) -> BlockerReview:
+    review, _ = BlockerReview.objects.select_for_update().get_or_create(blocker=blocker)
+    return review
+
+
+@transaction.atomic
+def review_justify(*, blocker: Blocker, user: User, justification: str) -> BlockerReview:
+    """Say why a blocker should block: its reporter, its owner or a lead may."""
+    if not can_edit_blocker(user, blocker):
+        raise PermissionDenied("Only its reporter, its owner or a lead may justify this blocker.")
+    review = _review_for(blocker)
+    review.justification = justification.strip()
+    review.save(update_fields=["justification"])
+    return review
+
+
+@transaction.atomic
+def vote_cast(*, blocker: Blocker, user: User, value: int, comment: str = "") -> tuple[Vote, bool]:
+    """Cast or change the user's vote on a blocker; returns the vote and whether it is new."""
+    if not user.is_authenticated:
+        raise PermissionDenied("Sign in to vote.")
+    if value not in VoteValue.values:
+        raise ValidationError({"value": "Vote +1, 0 or -1."})
+    review = _review_for(blocker)
+    vote, created = Vote.objects.update_or_create(
+        review=review,
+        voter=user,
+        defaults={"value": value, "comment": comment.strip(), "cast_at": timezone.now()},
+    )
+    return vote, created
+
+
+DECISION_WORDS = {
+    ReviewState.ACCEPTED: "accepted as a blocker",
+    ReviewState.REJECTED: "rejected as a blocker",
+    ReviewState.NEEDS_INFO: "needs more information before a decision",
+}
+
+
+@transaction.atomic
+def review_decide(
+    *, blocker: Blocker, meeting: Meeting, user: User, state: str, reason: str
+) -> BlockerReview:
+    """Record the meeting's verdict on a blocker, with its reason, as a decision of that meeting."""
+    _require_lead(user, "decide blocker reviews")
+    if state not in DECISION_WORDS:
+        raise ValidationError({"state": "Decide accepted, rejected or needs more information."})
+    reason = reason.strip()
+    if not reason:
+        raise ValidationError({"reason": "Give the reason, for the minutes."})
+    review = _review_for(blocker)
+    review.state = state
+    review.decision_reason = reason
+    review.decided_at_meeting = meeting
+    review.decided_by = user  # type: ignore[assignment]
+    review.decided_at = timezone.now()
+    review.save()
+    decision_record(
+        meeting=meeting,
+        user=user,
+        blocker=blocker,
+        text=f"#{blocker.pk} {blocker.title}: {DECISION_WORDS[state]} ({reason})",
+    )
+    return review

@@ -1,0 +1,257 @@
+"""Meeting pages: parse input, check permission, call a selector or a service."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from fedimage.initiative.permissions import is_lead
+from fedimage.initiative.selectors import blockers_visible_to
+from fedimage.meetings import selectors, services
+from fedimage.meetings.agenda import agenda_for
+from fedimage.meetings.forms import (
+    ActionItemForm,
+    ActionStatusForm,
+    AttendeesForm,
+    DecisionForm,
+    JustificationForm,
+    MeetingForm,
+    NotesForm,
+    ReviewDecisionForm,
+    VoteForm,
+)
+from fedimage.meetings.minutes import FORMATS, RENDERERS, build_minutes
+from fedimage.meetings.models import ActionItem
+
+
+def _back(request: HttpRequest, default: str) -> HttpResponseRedirect:
+    """Redirect to the form's `next` if it is a local URL, else to `default`."""
+    target = request.POST.get("next", "")
+    if not url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        target = default
+    return redirect(target)
+
+
+def _form_errors(request: HttpRequest, form) -> None:
+    for name, errors in form.errors.items():
+        field = form.fields.get(name)
+        label = (field.label or name.replace("_", " ").capitalize()) if field else ""
+        for error in errors:
+            messages.error(request, f"{label}: {error}" if label else error)
+
+
+def _require_lead(request: HttpRequest, what: str) -> None:
+    if not is_lead(request.user):
+        raise PermissionDenied(f"Only initiative leads may {what}.")
+
+
+@require_http_methods(["GET", "POST"])
+def meeting_list(request: HttpRequest) -> HttpResponse:
+    form = MeetingForm()
+    if request.method == "POST":
+        _require_lead(request, "schedule meetings")
+        form = MeetingForm(request.POST)
+        if form.is_valid():
+            meeting = services.meeting_schedule(user=request.user, **form.cleaned_data)
+            messages.success(request, f"Meeting of {meeting.starts_at:%Y-%m-%d} scheduled.")
+            return redirect(meeting)
+    upcoming, past = selectors.upcoming_and_past()
+    return render(
+        request,
+        "meetings/meeting_list.html",
+        {"upcoming": upcoming, "past": past, "form": form},
+        status=400 if form.errors else 200,
+    )
+
+
+def _meeting_context(request: HttpRequest, pk: int) -> dict:
+    meeting = selectors.meeting_get(pk=pk)
+    agenda = agenda_for(meeting, user=request.user)
+    tallies = selectors.reviews_for_meeting(meeting=meeting, user=request.user)
+    for tally in tallies:
+        tally.my_vote = tally.vote_of(request.user)
+    return {
+        "meeting": meeting,
+        "agenda": agenda,
+        "tallies": tallies,
+        "decisions": selectors.decisions_of(meeting=meeting, user=request.user),
+        "action_items": selectors.action_items_for(meeting=meeting, since=agenda.since),
+        "attendees": sorted(meeting.attendees.all(), key=lambda u: u.get_username()),
+        "formats": FORMATS,
+    }
+
+
+@require_GET
+def meeting_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    context = _meeting_context(request, pk)
+    meeting = context["meeting"]
+    if is_lead(request.user):
+        usernames = " ".join(u.get_username() for u in context["attendees"])
+        context |= {
+            "attendees_form": AttendeesForm(initial={"usernames": usernames}),
+            "notes_form": NotesForm(initial={"notes": meeting.notes}),
+            "decision_form": DecisionForm(),
+            "action_form": ActionItemForm(),
+        }
+    return render(request, "meetings/meeting_detail.html", context)
+
+
+@require_GET
+def meeting_present(request: HttpRequest, pk: int) -> HttpResponse:
+    """Meeting mode: one item at a time on the shared screen, driven by the keyboard."""
+    context = _meeting_context(request, pk)
+    context["milestones"] = selectors.milestone_walk(user=request.user)
+    return render(request, "meetings/meeting_present.html", context)
+
+
+@require_GET
+def meeting_minutes(request: HttpRequest, pk: int, fmt: str) -> HttpResponse:
+    if fmt not in RENDERERS:
+        raise Http404("No such minutes format.")
+    meeting = selectors.meeting_get(pk=pk)
+    base_url = request.build_absolute_uri("/").rstrip("/")
+    text = RENDERERS[fmt](build_minutes(meeting, base_url=base_url))
+    response = HttpResponse(text, content_type="text/plain; charset=utf-8")
+    if request.GET.get("download"):
+        extension = FORMATS[fmt][1]
+        name = f"minutes-{meeting.starts_at:%Y-%m-%d}-{fmt}.{extension}"
+        response["Content-Disposition"] = f'attachment; filename="{name}"'
+    return response
+
+
+@login_required
+@require_POST
+def meeting_attendees(request: HttpRequest, pk: int) -> HttpResponse:
+    meeting = selectors.meeting_get(pk=pk)
+    _require_lead(request, "run meetings")
+    form = AttendeesForm(request.POST)
+    if form.is_valid():
+        services.meeting_update(
+            meeting=meeting, user=request.user, attendees=form.cleaned_data["usernames"]
+        )
+        messages.success(request, "Attendees recorded.")
+    else:
+        _form_errors(request, form)
+    return _back(request, meeting.get_absolute_url())
+
+
+@login_required
+@require_POST
+def meeting_attend(request: HttpRequest, pk: int) -> HttpResponse:
+    meeting = selectors.meeting_get(pk=pk)
+    services.meeting_attend(meeting=meeting, user=request.user)
+    messages.success(request, "You are marked present.")
+    return _back(request, meeting.get_absolute_url())
+
+
+@login_required
+@require_POST
+def meeting_notes(request: HttpRequest, pk: int) -> HttpResponse:
+    meeting = selectors.meeting_get(pk=pk)
+    _require_lead(request, "run meetings")
+    form = NotesForm(request.POST)
+    if form.is_valid():
+        services.meeting_update(meeting=meeting, user=request.user, **form.cleaned_data)
+        messages.success(request, "Notes saved.")
+    else:
+        _form_errors(request, form)
+    return _back(request, meeting.get_absolute_url())
+
+
+@login_required
+@require_POST
+def decision_add(request: HttpRequest, pk: int) -> HttpResponse:
+    meeting = selectors.meeting_get(pk=pk)
+    _require_lead(request, "record decisions")
+    form = DecisionForm(request.POST)
+    if form.is_valid():
+        services.decision_record(meeting=meeting, user=request.user, **form.cleaned_data)
+        messages.success(request, "Decision recorded.")
+    else:
+        _form_errors(request, form)
+    return _back(request, meeting.get_absolute_url())
+
+
+@login_required
+@require_POST
+def action_add(request: HttpRequest, pk: int) -> HttpResponse:
+    meeting = selectors.meeting_get(pk=pk)
+    _require_lead(request, "assign action items")
+    form = ActionItemForm(request.POST)
+    if form.is_valid():
+        services.action_item_add(meeting=meeting, user=request.user, **form.cleaned_data)
+        messages.success(request, "Action item recorded.")
+    else:
+        _form_errors(request, form)
+    return _back(request, meeting.get_absolute_url())
+
+
+@login_required
+@require_POST
+def action_status(request: HttpRequest, item_pk: int) -> HttpResponse:
+    item = get_object_or_404(ActionItem.objects.select_related("meeting"), pk=item_pk)
+    form = ActionStatusForm(request.POST)
+    if form.is_valid():
+        services.action_item_set_status(item=item, user=request.user, **form.cleaned_data)
+        messages.success(request, "Action item updated.")
+    else:
+        _form_errors(request, form)
+    return _back(request, item.meeting.get_absolute_url())
+
+
+@login_required
+@require_POST
+def review_decide(request: HttpRequest, pk: int, blocker_pk: int) -> HttpResponse:
+    meeting = selectors.meeting_get(pk=pk)
+    _require_lead(request, "decide blocker reviews")
+    blocker = get_object_or_404(blockers_visible_to(request.user), pk=blocker_pk)
+    form = ReviewDecisionForm(request.POST)
+    if form.is_valid():
+        services.review_decide(
+            blocker=blocker, meeting=meeting, user=request.user, **form.cleaned_data
+        )
+        messages.success(request, f"Decision on #{blocker.pk} recorded.")
+    else:
+        _form_errors(request, form)
+    return _back(request, meeting.get_absolute_url())
+
+
+@login_required
+@require_POST
+def vote(request: HttpRequest, blocker_pk: int) -> HttpResponse:
+    """Cast or change one's vote on a blocker, from its page or from a meeting."""
+    blocker = get_object_or_404(blockers_visible_to(request.user), pk=blocker_pk)
+    form = VoteForm(request.POST)
+    if form.is_valid():
+        cast, created = services.vote_cast(blocker=blocker, user=request.user, **form.cleaned_data)
+        verb = "recorded" if created else "changed"
+        messages.success(
+            request, f"Your vote {cast.get_value_display()} on #{blocker.pk} is {verb}."
+        )
+    else:
+        _form_errors(request, form)
+    return _back(request, blocker.get_absolute_url())
+
+
+@login_required
+@require_POST
+def justify(request: HttpRequest, blocker_pk: int) -> HttpResponse:
+    blocker = get_object_or_404(blockers_visible_to(request.user), pk=blocker_pk)
+    form = JustificationForm(request.POST)
+    if form.is_valid():
+        try:
+            services.review_justify(blocker=blocker, user=request.user, **form.cleaned_data)
+        except ValidationError as exc:
+            messages.error(request, " ".join(exc.messages))
+        else:
+            messages.success(request, "Justification saved.")
+    else:
+        _form_errors(request, form)
+    return _back(request, blocker.get_absolute_url())

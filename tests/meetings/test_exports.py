@@ -1,0 +1,189 @@
+"""Minutes in three formats, and the iCalendar and Atom feeds, parsed back."""
+
+import xml.etree.ElementTree as ET
+from datetime import UTC, date, datetime
+
+import pytest
+
+from fedimage.initiative.services import blocker_file
+from fedimage.meetings import services
+from fedimage.meetings.feeds import ical_fold
+from tests.meetings.conftest import T0, WEEK
+
+pytestmark = pytest.mark.django_db
+ATOM = "{http://www.w3.org/2005/Atom}"
+
+
+@pytest.fixture
+def held_meeting(initiative, clock, meetings, member, lead):
+    """A meeting with a filed blocker voted on and accepted, a decision and action items."""
+    previous, meeting = meetings
+    clock.set(T0)
+    services.action_item_add(meeting=previous, user=lead, owner=lead, text="ping releng")
+    clock.set(T0 + 1 * WEEK / 7)
+    blocker = blocker_file(reporter=member, title="bootc [upgrade] *fails* on aarch64")
+    blocker_file(reporter=member, title="Embargoed signing flaw", private=True)
+    clock.set(T0 + WEEK)
+    meeting.attendees.set([member, lead])
+    services.vote_cast(blocker=blocker, user=member, value=1, comment="every arm board")
+    services.vote_cast(blocker=blocker, user=lead, value=1)
+    services.review_decide(
+        blocker=blocker, meeting=meeting, user=lead, state="accepted", reason="F45 final criterion"
+    )
+    services.decision_record(meeting=meeting, user=lead, text="Next meeting in two weeks")
+    services.action_item_add(
+        meeting=meeting,
+        user=lead,
+        owner=member,
+        text="file it upstream",
+        due_date=date(2030, 12, 1),
+    )
+    meeting.notes = "Quiet week."
+    meeting.save()
+    clock.set(T0 + WEEK + WEEK / 7)
+    return meeting, blocker
+
+
+def minutes(client, meeting, fmt) -> str:
+    response = client.get(f"/meetings/{meeting.pk}/minutes/{fmt}/")
+    assert response.status_code == 200
+    assert response["Content-Type"] == "text/plain; charset=utf-8"
+    return response.content.decode()
+
+
+def test_plain_text_minutes_follow_fedora_meeting_minutes(client, held_meeting):
+    meeting, blocker = held_meeting
+    text = minutes(client, meeting, "text")
+    assert text.startswith("=" * 40 + "\nFedora Image Mode weekly meeting\n")
+    assert "Meeting started by leader at 2030-11-20 16:00 UTC." in text
+    summary = text.split("Meeting summary\n---------------\n")[1]
+    assert "* Roll call\n  * leader, stakeholder\n" in summary
+    assert f"  * Blockers filed: #{blocker.pk} bootc [upgrade] *fails* on aarch64" in summary
+    assert (
+        f"  * AGREED: #{blocker.pk} bootc [upgrade] *fails* on aarch64: accepted as a blocker "
+        "(F45 final criterion)" in summary
+    )
+    assert "  * AGREED: Next meeting in two weeks" in summary
+    assert "  * ACTION: stakeholder to file it upstream (due 2030-12-01)" in summary
+    by_person = text.split("Action items, by person\n-----------------------\n")[1]
+    assert by_person.startswith(
+        "* leader\n  * leader to ping releng\n* stakeholder\n  * stakeholder to file it upstream"
+    )
+    assert "People present\n--------------\n* leader\n* stakeholder\n" in text
+    assert "Embargoed" not in text
+
+
+def test_matrix_minutes_escape_markdown_and_link_blockers(client, held_meeting):
+    meeting, blocker = held_meeting
+    text = minutes(client, meeting, "matrix")
+    assert text.startswith("**Fedora Image Mode weekly meeting: minutes, 2030-11-20 16:00 UTC**")
+    assert "Chair: leader · Present: leader, stakeholder" in text
+    assert f"- [#{blocker.pk} bootc \\[upgrade\\] \\*fails\\* on aarch64: Accepted" in text
+    assert f"](http://testserver/blockers/{blocker.pk}/)" in text
+    assert "- ACTION: stakeholder to file it upstream (due 2030-12-01)" in text
+    assert "- (carried, open) leader to ping releng" in text
+    assert "Embargoed" not in text
+
+
+def test_discourse_minutes_have_headings_and_a_task_list(client, held_meeting):
+    meeting, blocker = held_meeting
+    text = minutes(client, meeting, "discourse")
+    assert text.startswith("# Fedora Image Mode weekly meeting: 2030-11-20 16:00 UTC\n")
+    assert "## Blocker review" in text
+    assert f"#{blocker.pk} bootc \\[upgrade\\] \\*fails\\* on aarch64: Accepted" in text
+    assert "(+1: 2, 0: 0, -1: 0; stakeholder +1, leader +1)" in text
+    assert "- [ ] @stakeholder file it upstream (due 2030-12-01)" in text
+    assert "## Notes\n\nQuiet week." in text
+    assert "Embargoed" not in text
+
+
+def test_minutes_download_and_unknown_formats(client, held_meeting):
+    meeting, _ = held_meeting
+    response = client.get(f"/meetings/{meeting.pk}/minutes/discourse/?download=1")
+    assert response["Content-Disposition"] == (
+        'attachment; filename="minutes-2030-11-20-discourse.md"'
+    )
+    assert client.get(f"/meetings/{meeting.pk}/minutes/pdf/").status_code == 404
+
+
+def parse_ical(body: bytes) -> list[dict]:
+    """A strict reader of RFC 5545's basics: CRLF lines of at most 75 octets, folding, nesting."""
+    assert body.endswith(b"\r\n")
+    raw = body.split(b"\r\n")[:-1]
+    assert all(len(line) <= 75 for line in raw), "lines fold at 75 octets"
+    assert b"\n" not in b"".join(raw)
+    lines: list[str] = []
+    for line in (r.decode() for r in raw):
+        if line.startswith(" "):
+            lines[-1] += line[1:]
+        else:
+            lines.append(line)
+    stack, events, current = [], [], {}
+    for line in lines:
+        name, _, value = line.partition(":")
+        if name == "BEGIN":
+            stack.append(value)
+            current = {}
+        elif name == "END":
+            assert stack.pop() == value
+            if value == "VEVENT":
+                events.append(current)
+        else:
+            key, *params = name.split(";")
+            current[key] = value
+            if params:
+                current[key + ";"] = ";".join(params)
+    assert stack == []
+    assert lines[0] == "BEGIN:VCALENDAR"
+    assert "VERSION:2.0" in lines
+    return events
+
+
+def unescape(value: str) -> str:
+    return value.replace("\\n", "\n").replace("\\,", ",").replace("\\;", ";").replace("\\\\", "\\")
+
+
+def test_calendar_feed_lists_milestones_and_meetings(client, held_meeting, lead):
+    meeting, _ = held_meeting
+    meeting.title = "Weekly; with, commas — and a long title " + "é" * 40
+    meeting.save()
+    response = client.get("/feeds/calendar.ics")
+    assert response["Content-Type"] == "text/calendar; charset=utf-8"
+    events = parse_ical(response.content)
+    by_uid = {e["UID"]: e for e in events}
+    for e in events:
+        assert {"UID", "DTSTAMP", "DTSTART", "SUMMARY"} <= e.keys()
+    milestone = by_uid["milestone-production-base-images@testserver"]
+    assert milestone["DTSTART;"] == "VALUE=DATE"
+    assert milestone["DTSTART"] == "20261020"
+    assert unescape(milestone["SUMMARY"]) == "Fedora 45: Production (rolling) base images"
+    assert milestone["URL"] == "http://testserver/milestones/production-base-images/"
+    held = by_uid[f"meeting-{meeting.pk}@testserver"]
+    assert datetime.strptime(held["DTSTART"], "%Y%m%dT%H%M%SZ").replace(tzinfo=UTC) == T0 + WEEK
+    assert held["DTEND"] == "20301120T170000Z"
+    assert unescape(held["SUMMARY"]) == meeting.title
+
+
+def test_folding_never_splits_a_multibyte_character():
+    folded = ical_fold("SUMMARY:" + "é" * 80)
+    parts = folded.split("\r\n")
+    assert all(len(p.encode()) <= 75 for p in parts)
+    assert "".join(p.removeprefix(" ") for p in parts) == "SUMMARY:" + "é" * 80
+
+
+def test_blocker_atom_feed_is_valid_atom_without_private_blockers(client, held_meeting):
+    _, blocker = held_meeting
+    response = client.get("/feeds/blockers.atom")
+    assert response["Content-Type"].startswith("application/atom+xml")
+    # Our own output, parsed back to prove it is well-formed Atom.
+    feed = ET.fromstring(response.content)  # noqa: S314
+    assert feed.tag == f"{ATOM}feed"
+    assert feed.find(f"{ATOM}id") is not None
+    assert feed.find(f"{ATOM}updated") is not None
+    entries = feed.findall(f"{ATOM}entry")
+    titles = [e.find(f"{ATOM}title").text for e in entries]
+    assert titles == [f"#{blocker.pk} bootc [upgrade] *fails* on aarch64 [Major, Open]"]
+    entry = entries[0]
+    assert entry.find(f"{ATOM}link").get("href") == f"http://testserver/blockers/{blocker.pk}/"
+    assert entry.find(f"{ATOM}author/{ATOM}name").text == "stakeholder"
+    assert {c.get("term") for c in entry.findall(f"{ATOM}category")} == {"Other", "Major", "Open"}

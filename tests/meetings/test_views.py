@@ -1,0 +1,193 @@
+"""Meeting pages through the HTTP client: who may do what, the tally, the blocker-page partial."""
+
+from datetime import timedelta
+
+import pytest
+from django.db import connection
+from django.template import Context, Template
+from django.test import Client, RequestFactory
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
+
+from fedimage.initiative.models import BlockerStatus, Milestone
+from fedimage.initiative.services import blocker_file, blocker_update
+from fedimage.meetings import services
+from fedimage.meetings.models import ActionItem, Decision, Meeting, ReviewState, Vote
+from tests.factories import UserFactory
+from tests.meetings.conftest import T0, WEEK
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def blocker(initiative, member):
+    return blocker_file(reporter=member, title="Composefs breaks on s390x")
+
+
+def test_anyone_reads_the_meeting_list_and_pages(client, meetings, blocker):
+    _, meeting = meetings
+    assert client.get("/meetings/").status_code == 200
+    page = client.get(f"/meetings/{meeting.pk}/")
+    assert page.status_code == 200
+    assert b"Composefs breaks on s390x" in page.content
+    assert client.get(f"/meetings/{meeting.pk}/present/").status_code == 200
+
+
+def test_a_lead_schedules_a_meeting_and_a_member_may_not(lead_client, lead, member, client):
+    response = lead_client.post(
+        "/meetings/",
+        {"title": "", "starts_at": "2030-11-20T16:00", "duration_minutes": "60", "location": ""},
+    )
+    meeting = Meeting.objects.get()
+    assert response.status_code == 302
+    assert response["Location"] == f"/meetings/{meeting.pk}/"
+    assert (meeting.title, meeting.chair) == ("Fedora Image Mode weekly meeting", lead)
+    assert meeting.starts_at == T0 + WEEK
+
+    bad = lead_client.post("/meetings/", {"starts_at": "soon", "duration_minutes": "60"})
+    assert bad.status_code == 400
+    assert b"Enter a valid date/time." in bad.content
+
+    client.force_login(member)
+    assert client.post("/meetings/", {"starts_at": "2030-11-27T16:00"}).status_code == 403
+    assert Meeting.objects.count() == 1
+
+
+def test_members_vote_from_the_blocker_page_and_the_tally_shows_who_has_not(
+    client, meetings, blocker, member, lead
+):
+    _, meeting = meetings
+    meeting.attendees.set([member, lead])
+    client.force_login(member)
+    response = client.post(
+        f"/meetings/blockers/{blocker.pk}/vote/",
+        {"value": "1", "comment": "hits every s390x user", "next": f"/blockers/{blocker.pk}/"},
+    )
+    assert response.status_code == 302
+    assert response["Location"] == f"/blockers/{blocker.pk}/"
+    client.post(f"/meetings/blockers/{blocker.pk}/vote/", {"value": "-1"})
+    assert Vote.objects.get().value == -1
+
+    page = client.get(f"/meetings/{meeting.pk}/").content.decode()
+    assert "+1: 0 · 0: 0 · -1: 1" in page
+    assert "Not voted yet: leader" in page
+
+
+def test_a_vote_never_redirects_off_site(member_client, blocker):
+    response = member_client.post(
+        f"/meetings/blockers/{blocker.pk}/vote/", {"value": "0", "next": "https://evil.example/"}
+    )
+    assert response["Location"] == f"/blockers/{blocker.pk}/"
+
+
+def test_anonymous_votes_go_to_sign_in_and_bad_votes_change_nothing(member_client, blocker):
+    response = Client().post(f"/meetings/blockers/{blocker.pk}/vote/", {"value": "1"})
+    assert response.status_code == 302
+    assert response["Location"].startswith("/accounts/login/")
+    member_client.post(f"/meetings/blockers/{blocker.pk}/vote/", {"value": "7"})
+    assert Vote.objects.count() == 0
+
+
+def test_only_leads_decide_reviews_and_record_decisions(member_client, meetings, blocker):
+    _, meeting = meetings
+    url = f"/meetings/{meeting.pk}/reviews/{blocker.pk}/"
+    assert member_client.post(url, {"state": "accepted", "reason": "x"}).status_code == 403
+    decision = f"/meetings/{meeting.pk}/decisions/"
+    assert member_client.post(decision, {"text": "we agree"}).status_code == 403
+    assert Decision.objects.count() == 0
+
+
+def test_lead_runs_the_meeting_from_its_page(lead_client, meetings, blocker, member, lead):
+    _, meeting = meetings
+    base = f"/meetings/{meeting.pk}"
+    lead_client.post(f"{base}/attendees/", {"usernames": "stakeholder, leader"})
+    assert set(meeting.attendees.values_list("username", flat=True)) == {"stakeholder", "leader"}
+    lead_client.post(f"{base}/reviews/{blocker.pk}/", {"state": "accepted", "reason": "F45 beta"})
+    lead_client.post(f"{base}/decisions/", {"text": "Meet again next week"})
+    lead_client.post(
+        f"{base}/actions/", {"owner": "stakeholder", "text": "file upstream", "due_date": ""}
+    )
+    lead_client.post(f"{base}/notes/", {"notes": "Short meeting."})
+
+    blocker.review.refresh_from_db()
+    assert blocker.review.state == ReviewState.ACCEPTED
+    assert ActionItem.objects.get().owner == member
+    page = lead_client.get(f"{base}/").content.decode()
+    assert "AGREED:</strong> Meet again next week" in page
+    assert "accepted as a blocker (F45 beta)" in page
+    assert "file upstream" in page
+
+
+def test_unknown_attendees_are_reported_and_nothing_changes(lead_client, meetings, member):
+    _, meeting = meetings
+    response = lead_client.post(
+        f"/meetings/{meeting.pk}/attendees/", {"usernames": "stakeholder nobody"}, follow=True
+    )
+    assert "No such user: nobody." in response.content.decode()
+    assert meeting.attendees.count() == 0
+
+
+def test_blocker_review_partial_renders_the_vote_form_for_members(rf_request, blocker, member):
+    services.vote_cast(blocker=blocker, user=member, value=1, comment="agreed")
+    html = Template("{% load meetings %}{% blocker_review blocker %}").render(
+        Context({"blocker": blocker, "request": rf_request(member)})
+    )
+    assert "Blocker review" in html
+    assert "Proposed" in html
+    assert 'action="/meetings/blockers/' in html
+    assert "Your vote (+1): change it" in html
+    assert "Say why it should block" in html  # the reporter is asked for a justification
+
+
+@pytest.fixture
+def rf_request():
+    def make(user):
+        request = RequestFactory().get("/blockers/1/")
+        request.user = user
+        return request
+
+    return make
+
+
+def grow(n: int, meeting: Meeting, lead) -> None:
+    """n more blockers under review with votes, attendees, decisions and action items."""
+    milestone = Milestone.objects.get(key="production-base-images")
+    for i in range(n):
+        voter = UserFactory()
+        meeting.attendees.add(voter)
+        blocker = blocker_file(reporter=voter, title=f"Review me {i}", milestones=[milestone])
+        blocker_update(blocker=blocker, user=lead, severity="critical")
+        services.vote_cast(blocker=blocker, user=voter, value=1, comment="yes")
+        services.vote_cast(blocker=blocker, user=lead, value=0)
+        services.action_item_add(meeting=meeting, user=lead, owner=voter, text=f"do {i}")
+        services.decision_record(meeting=meeting, user=lead, text=f"agreed {i}")
+    resolved = blocker_file(reporter=lead, title=f"Resolved {n}")
+    blocker_update(blocker=resolved, user=lead, status=BlockerStatus.RESOLVED)
+
+
+def count_queries(client, url: str) -> int:
+    with CaptureQueriesContext(connection) as ctx:
+        response = client.get(url)
+    assert response.status_code == 200, url
+    return len(ctx.captured_queries)
+
+
+def test_meeting_pages_cost_a_constant_number_of_queries(lead_client, initiative, lead):
+    # Tomorrow: the agenda covers the week up to now, where grow() records its history.
+    meeting = Meeting.objects.create(starts_at=timezone.now() + timedelta(days=1), chair=lead)
+    urls = [
+        f"/meetings/{meeting.pk}/",
+        f"/meetings/{meeting.pk}/present/",
+        f"/meetings/{meeting.pk}/minutes/text/",
+        "/meetings/",
+        "/feeds/blockers.atom",
+        "/feeds/calendar.ics",
+    ]
+    grow(2, meeting, lead)
+    small = {url: count_queries(lead_client, url) for url in urls}
+    grow(8, meeting, lead)
+    large = {url: count_queries(lead_client, url) for url in urls}
+    assert large == small
+    page = lead_client.get(urls[0]).content.decode()
+    assert page.count("Review me 7") >= 1
+    assert "Resolved 8" in page  # the agenda really covered the grown history
