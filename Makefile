@@ -27,9 +27,10 @@ demo: install  ## add sample blockers and history; demo users demo-lead / demo-s
 test: install  ## the whole suite against PostgreSQL, Redis, a real registry and Chromium on 127.0.0.1
 	$(BIN)/pytest
 
-lint: install  ## ruff, and models in step with migrations
+lint: install  ## ruff, mypy, and models in step with migrations
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/mypy
 	DEBUG=1 $(BIN)/python manage.py makemigrations --check --dry-run
 
 format: install

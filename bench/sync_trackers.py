@@ -27,8 +27,11 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-PROJECTS = {"gitlab": "fedora/bootc/tracker", "github": "bootc-dev/bootc",
-            "forgejo": "atomic-desktops/tracker"}
+PROJECTS = {
+    "gitlab": "fedora/bootc/tracker",
+    "github": "bootc-dev/bootc",
+    "forgejo": "atomic-desktops/tracker",
+}
 
 
 def serve(kind: str, count: int, conn) -> None:
@@ -39,10 +42,13 @@ def serve(kind: str, count: int, conn) -> None:
     fake = cls(rate_limit=10**9) if kind == "github" else cls()
     project = PROJECTS[kind]
     for n in range(count):
-        fake.add_issue(project, labels=["bug"] if n % 3 else ["area/install", "triaged"],
-                       assignees=["nimbinatus"] if n % 5 == 0 else [],
-                       milestone="Fedora 44" if n % 2 else None,
-                       body="Steps to reproduce:\n" * 5)
+        fake.add_issue(
+            project,
+            labels=["bug"] if n % 3 else ["area/install", "triaged"],
+            assignees=["nimbinatus"] if n % 5 == 0 else [],
+            milestone="Fedora 44" if n % 2 else None,
+            body="Steps to reproduce:\n" * 5,
+        )
     with fake:
         conn.send(fake.url)
         conn.recv()
@@ -55,8 +61,9 @@ def peak_rss_mib() -> float:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--issues", type=int, default=10_000)
-    parser.add_argument("--kind", nargs="+", default=["gitlab", "github", "forgejo"],
-                        choices=sorted(PROJECTS))
+    parser.add_argument(
+        "--kind", nargs="+", default=["gitlab", "github", "forgejo"], choices=sorted(PROJECTS)
+    )
     parser.add_argument("--database-url", default="", help="default: a throwaway SQLite file")
     args = parser.parse_args()
 
@@ -70,8 +77,9 @@ def main() -> None:
         fakes[kind] = (process, parent)
 
     work = Path(tempfile.mkdtemp(prefix="fedimage-bench-"))
-    os.environ.update(DEBUG="1", FEDIMAGE_VAR_DIR=str(work / "var"),
-                      DJANGO_SETTINGS_MODULE="fedimage.settings")
+    os.environ.update(
+        DEBUG="1", FEDIMAGE_VAR_DIR=str(work / "var"), DJANGO_SETTINGS_MODULE="fedimage.settings"
+    )
     for name in ("DATABASE_URL", "REDIS_URL", "CELERY_BROKER_URL"):
         os.environ.pop(name, None)
     if args.database_url:
@@ -92,19 +100,33 @@ def main() -> None:
     for kind, (process, conn) in fakes.items():
         url = conn.recv()
         source = TrackerSource.objects.create(
-            name=f"bench-{kind}", kind=kind, base_url=url, project=PROJECTS[kind])
+            name=f"bench-{kind}", kind=kind, base_url=url, project=PROJECTS[kind]
+        )
 
         def timed(full: bool, source=source):
             started = time.perf_counter()
             run = services.source_sync(source=source, full=full, trigger="bench")
             return time.perf_counter() - started, run
 
-        for label, full in (("first sync (all new)", False), ("re-sync, no change", False),
-                            ("again (GitHub: ETag, 304)", False),
-                            ("full reconcile, no change", True)):
+        for label, full in (
+            ("first sync (all new)", False),
+            ("re-sync, no change", False),
+            ("again (GitHub: ETag, 304)", False),
+            ("full reconcile, no change", True),
+        ):
             wall, run = timed(full)
-            rows.append((kind, label, wall, run.requests, run.created, run.updated,
-                         run.status, peak_rss_mib()))
+            rows.append(
+                (
+                    kind,
+                    label,
+                    wall,
+                    run.requests,
+                    run.created,
+                    run.updated,
+                    run.status,
+                    peak_rss_mib(),
+                )
+            )
         held = TrackedIssue.objects.filter(source=source).count()
         assert held == args.issues, (kind, held)
         conn.send("stop")
@@ -112,11 +134,15 @@ def main() -> None:
 
     db = "PostgreSQL" if args.database_url else "SQLite"
     print(f"{args.issues} issues per tracker, {db}, page size {services.PAGE_SIZE}")
-    print(f"{'tracker':9}{'run':28}{'wall':>9}{'requests':>10}{'created':>9}{'updated':>9}"
-          f"{'status':>14}{'peak RSS':>11}")
+    print(
+        f"{'tracker':9}{'run':28}{'wall':>9}{'requests':>10}{'created':>9}{'updated':>9}"
+        f"{'status':>14}{'peak RSS':>11}"
+    )
     for kind, label, wall, requests, created, updated, status, rss in rows:
-        print(f"{kind:9}{label:28}{wall:>8.2f}s{requests:>10}{created:>9}{updated:>9}"
-              f"{status:>14}{rss:>8.0f} MiB")
+        print(
+            f"{kind:9}{label:28}{wall:>8.2f}s{requests:>10}{created:>9}{updated:>9}"
+            f"{status:>14}{rss:>8.0f} MiB"
+        )
 
 
 if __name__ == "__main__":

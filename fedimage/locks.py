@@ -7,6 +7,7 @@ flock on a file in the var folder, which the kernel releases when the process di
 
 from __future__ import annotations
 
+import contextlib
 import fcntl
 import hashlib
 from collections.abc import Iterator
@@ -29,8 +30,9 @@ def single_flight(name: str, *, timeout: float) -> Iterator[bool]:
             yield acquired
         finally:
             if acquired:
-                # An expired-and-retaken lock is someone else's now: leave it alone.
-                lock.release() if lock.owned() else None
+                # A lock that expired (and maybe was retaken) is not ours to release any more.
+                with contextlib.suppress(redis.exceptions.LockNotOwnedError):
+                    lock.release()
             client.close()
         return
     folder = Path(settings.VAR_DIR) / "locks"

@@ -50,6 +50,8 @@ INSTALLED_APPS = [
     "django_htmx",
     "csp",
     "fedimage.initiative",
+    "fedimage.health",
+    "fedimage.meetings",
     "trackers",
 ]
 
@@ -88,7 +90,9 @@ TEMPLATES = [
 DATABASES = {
     "default": env.db("DATABASE_URL", default=f"sqlite:///{VAR_DIR / 'fedimage.sqlite3'}"),
 }
-if "DATABASE_URL" not in env or not env.str("CELERY_BROKER_URL", default=env.str("REDIS_URL", default="")):
+if "DATABASE_URL" not in env or not env.str(
+    "CELERY_BROKER_URL", default=env.str("REDIS_URL", default="")
+):
     # The embedded defaults keep their SQLite file and broker queue here.
     VAR_DIR.mkdir(parents=True, exist_ok=True)
 DATABASES["default"]["ATOMIC_REQUESTS"] = False
@@ -181,7 +185,6 @@ REST_FRAMEWORK = {
         "rest_framework.authentication.BasicAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticatedOrReadOnly"],
-    "DEFAULT_THROTTLE_RATES": {"anon": "600/hour", "user": "6000/hour"},
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "fedimage API",
@@ -192,6 +195,13 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    "ENUM_NAME_OVERRIDES": {
+        "MilestoneStatusEnum": "fedimage.initiative.models.MilestoneStatus",
+        "BlockerStatusEnum": "fedimage.initiative.models.BlockerStatus",
+        "MigrationStageEnum": "fedimage.initiative.models.Stage",
+        "HealthStateEnum": "fedimage.health.models.HealthState",
+        "IssueStateEnum": "trackers.models.IssueState",
+    },
 }
 
 # Celery: a real broker always. Redis when configured, else kombu's filesystem transport,
@@ -199,12 +209,13 @@ SPECTACULAR_SETTINGS = {
 CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default=REDIS_URL or "filesystem://")
 if CELERY_BROKER_URL.startswith("filesystem://"):
     _broker_dir = VAR_DIR / "broker"
-    for _sub in ("queue", "processed"):
+    for _sub in ("queue", "processed", "control"):
         (_broker_dir / _sub).mkdir(parents=True, exist_ok=True)
     CELERY_BROKER_TRANSPORT_OPTIONS = {
         "data_folder_in": str(_broker_dir / "queue"),
         "data_folder_out": str(_broker_dir / "queue"),
         "processed_folder": str(_broker_dir / "processed"),
+        "control_folder": str(_broker_dir / "control"),
         "store_processed": False,
     }
 else:
@@ -224,7 +235,23 @@ CELERY_BEAT_SCHEDULE = {
         "task": "initiative.take_snapshot",
         "schedule": env.float("SNAPSHOT_INTERVAL_SECONDS", default=3600.0),
     },
+    "health-poll-all": {
+        "task": "health.poll_all",
+        "schedule": env.float("HEALTH_POLL_INTERVAL_SECONDS", default=600.0),
+    },
+    "health-thin-samples": {"task": "health.thin_samples", "schedule": 24 * 3600.0},
+    "trackers-sync-all": {
+        "task": "trackers.sync_all",
+        "schedule": env.float("TRACKERS_SYNC_INTERVAL_SECONDS", default=300.0),
+    },
+    "trackers-reconcile-all": {
+        "task": "trackers.sync_all",
+        "schedule": env.float("TRACKERS_RECONCILE_INTERVAL_SECONDS", default=6 * 3600.0),
+        "kwargs": {"full": True},
+    },
 }
+# Image health: polls of one registry running at once (quay.io throttles beyond a few a second).
+HEALTH_REGISTRY_CONCURRENCY = env.int("HEALTH_REGISTRY_CONCURRENCY", default=2)
 
 # The initiative file loaded by `make run` (and by load_initiative without a path).
 INITIATIVE_FILE = Path(env.str("INITIATIVE_FILE", default=str(BASE_DIR / "initiative.toml")))

@@ -1,5 +1,7 @@
 """URL configuration of fedimage."""
 
+from csp.constants import UNSAFE_INLINE
+from csp.decorators import csp_update
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
@@ -13,8 +15,22 @@ admin.site.site_title = "fedimage"
 urlpatterns = [
     path("", include("fedimage.initiative.urls")),
     path("api/", include("fedimage.initiative.api.urls")),
+    path("api/health/", include("fedimage.health.api.urls")),
+    path("health/", include("fedimage.health.urls")),
+    path("api/trackers/", include("trackers.api.urls")),
+    path("trackers/", include("trackers.urls")),
+    path("hooks/", include("trackers.hook_urls")),
+    path("meetings/", include("fedimage.meetings.urls")),
+    path("feeds/", include("fedimage.meetings.feed_urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
-    path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="api-schema"), name="api-docs"),
+    path(
+        "api/docs/",
+        # Swagger UI (self-hosted) sets inline styles; only this page allows them.
+        csp_update({"style-src": [UNSAFE_INLINE]})(
+            SpectacularSwaggerSplitView.as_view(url_name="api-schema")
+        ),
+        name="api-docs",
+    ),
     path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("admin/", admin.site.urls),

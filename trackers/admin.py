@@ -27,8 +27,16 @@ class TrackedIssueAdmin(admin.ModelAdmin):
 
 @admin.register(SyncRun)
 class SyncRunAdmin(admin.ModelAdmin):
-    list_display = ["source", "kind", "status", "started_at", "created", "updated", "removed",
-                    "requests"]
+    list_display = [
+        "source",
+        "kind",
+        "status",
+        "started_at",
+        "created",
+        "updated",
+        "removed",
+        "requests",
+    ]
     list_filter = ["status", "kind", "source"]
     list_select_related = ["source"]
 

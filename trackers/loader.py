@@ -54,8 +54,11 @@ def parse_trackers(
         r = _Reader(loc, SECTION, i, table)
         for secret in ("token", "secret", "webhook_secret", "password"):
             if secret in r.table:
-                r.fail(secret, "never put a secret in the file: name its environment variable "
-                               "in token_env or webhook_secret_env")
+                r.fail(
+                    secret,
+                    "never put a secret in the file: name its environment variable "
+                    "in token_env or webhook_secret_env",
+                )
         r.only(ALLOWED)
         kind = r.choice("kind", {k.value: k.value for k in TrackerKind}, None)
         if kind is None:
@@ -104,11 +107,11 @@ def parse_trackers(
     _unique_names(loc, specs)
     seen: dict[tuple[str, str, str], int] = {}
     for i, spec in enumerate(specs):
-        key = (spec["kind"], spec["base_url"], spec["project"])
-        if key in seen:
+        identity = (spec["kind"], spec["base_url"], spec["project"])
+        if identity in seen:
             r = _Reader(loc, SECTION, i, data[SECTION][i])
-            r.fail("project", f"already declared by trackers[{seen[key] + 1}]")
-        seen[key] = i
+            r.fail("project", f"already declared by trackers[{seen[identity] + 1}]")
+        seen[identity] = i
     return specs
 
 
@@ -119,8 +122,9 @@ def _unique_names(loc: _Locator, specs: list[dict[str, Any]]) -> None:
     for i, spec in enumerate(specs):
         if spec["name"] in seen:
             line = loc.line_of(SECTION, i, "name")
-            raise InitiativeFileError(f"line {line}: {SECTION}[{i + 1}].name: "
-                                      f"'{spec['name']}' is used twice")
+            raise InitiativeFileError(
+                f"line {line}: {SECTION}[{i + 1}].name: '{spec['name']}' is used twice"
+            )
         seen.add(spec["name"])
 
 

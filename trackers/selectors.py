@@ -85,8 +85,9 @@ def board_columns(*, user, source: TrackerSource) -> list[tuple[str, list[Tracke
     """The board's columns in order (Open first, Closed last), each with its issues."""
     names = ["Open", *source.board_columns, "Closed"]
     columns: dict[str, list[TrackedIssue]] = {name: [] for name in names}
-    issues = issues_visible_to(user).filter(source=source, removed=False).order_by(
-        "-updated_at", "-id")
+    issues = (
+        issues_visible_to(user).filter(source=source, removed=False).order_by("-updated_at", "-id")
+    )
     for issue in issues:
         columns.setdefault(issue.board_column or "Open", []).append(issue)
     return list(columns.items())

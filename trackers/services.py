@@ -86,13 +86,20 @@ def source_token(source: TrackerSource) -> str | None:
 def client_for(source: TrackerSource) -> Client:
     token = source_token(source)
     if source.kind == TrackerKind.GITLAB:
-        return GitLabClient(base_url=source.base_url, token=token, per_page=PAGE_SIZE,
-                            timeout=TIMEOUT)
+        return GitLabClient(
+            base_url=source.base_url, token=token, per_page=PAGE_SIZE, timeout=TIMEOUT
+        )
     if source.kind == TrackerKind.GITHUB:
-        return GitHubClient(base_url=source.base_url, token=token, per_page=PAGE_SIZE,
-                            backoff=BACKOFF, timeout=TIMEOUT)
-    return ForgejoClient(base_url=source.base_url, token=token, limit=PAGE_SIZE,
-                         backoff=BACKOFF, timeout=TIMEOUT)
+        return GitHubClient(
+            base_url=source.base_url,
+            token=token,
+            per_page=PAGE_SIZE,
+            backoff=BACKOFF,
+            timeout=TIMEOUT,
+        )
+    return ForgejoClient(
+        base_url=source.base_url, token=token, limit=PAGE_SIZE, backoff=BACKOFF, timeout=TIMEOUT
+    )
 
 
 def label_index(labels: Iterable[str]) -> str:
@@ -156,8 +163,10 @@ class _Sync:
     def _guarded(self, body) -> SyncRun:
         if self.unauthenticated:
             self.counts.skip(
-                "token", f"{self.source.token_env} is not set: synced anonymously, so private "
-                "and confidential issues are not visible and are kept as they were")
+                "token",
+                f"{self.source.token_env} is not set: synced anonymously, so private "
+                "and confidential issues are not visible and are kept as they were",
+            )
         try:
             with client_for(self.source) as client:
                 self.client = client
@@ -168,8 +177,7 @@ class _Sync:
             raise
         return self._finish(status)
 
-    def _list(self, client: Client, *, since: datetime | None, etag: str | None,
-              full: bool) -> str:
+    def _list(self, client: Client, *, since: datetime | None, etag: str | None, full: bool) -> str:
         source = self.source
         # Boards change rarely: read them on the first and on full runs, so an incremental run
         # with no change stays one request.
@@ -192,8 +200,9 @@ class _Sync:
             pull_requests += page.skipped_pull_requests
             self._store_page(page)
         if pull_requests:
-            self.counts.skip("pull requests", "listed with the issues; they are not issues",
-                             pull_requests)
+            self.counts.skip(
+                "pull requests", "listed with the issues; they are not issues", pull_requests
+            )
         if not_modified:
             return RunStatus.NOT_MODIFIED
         if full:
@@ -206,8 +215,7 @@ class _Sync:
             source.save(update_fields=["etag"])
         return RunStatus.OK
 
-    def _pages(self, client: Client, *, since: datetime | None,
-               etag: str | None) -> Iterator[Page]:
+    def _pages(self, client: Client, *, since: datetime | None, etag: str | None) -> Iterator[Page]:
         source = self.source
         if isinstance(client, GitLabClient):
             return client.iter_pages(source.project, since=since, group=source.is_group)
@@ -269,11 +277,21 @@ class _Sync:
                 continue
             held = existing.get(key)
             if held is None:
-                new.append(TrackedIssue(source=self.source, project=key[0], number=key[1],
-                                        first_seen_at=now, synced_at=now, **values))
+                new.append(
+                    TrackedIssue(
+                        source=self.source,
+                        project=key[0],
+                        number=key[1],
+                        first_seen_at=now,
+                        synced_at=now,
+                        **values,
+                    )
+                )
                 self.counts.created += 1
-                self.counts.note(f"created {remote.project_path}#{remote.number} "
-                                 f"({remote.state}) {remote.title[:80]}")
+                self.counts.note(
+                    f"created {remote.project_path}#{remote.number} "
+                    f"({remote.state}) {remote.title[:80]}"
+                )
                 continue
             if held.updated_at > remote.updated_at and not held.removed:
                 # A slower listing (or webhook fetch) carries older data than we hold.
@@ -283,8 +301,11 @@ class _Sync:
             if not diff:
                 self.counts.unchanged += 1
                 continue
-            what = ", ".join(_describe(name, getattr(held, name), values[name]) for name in diff
-                             if name not in ("label_index", "updated_at", "removed_at"))
+            what = ", ".join(
+                _describe(name, getattr(held, name), values[name])
+                for name in diff
+                if name not in ("label_index", "updated_at", "removed_at")
+            )
             for name in diff:
                 setattr(held, name, values[name])
             held.synced_at = now
@@ -298,8 +319,10 @@ class _Sync:
 
     def _values(self, remote: RemoteIssue, columns: list[str]) -> dict[str, Any] | None:
         if len(remote.web_url) > 1000 or len(remote.project_path) > _FIT["project"]:
-            self.counts.skip(f"{remote.project_path[:100]}#{remote.number}",
-                             "its URL or project path is longer than fedimage stores")
+            self.counts.skip(
+                f"{remote.project_path[:100]}#{remote.number}",
+                "its URL or project path is longer than fedimage stores",
+            )
             return None
         labels = list(dict.fromkeys(remote.labels))
         return {
@@ -331,8 +354,10 @@ class _Sync:
                 issue.moved_to = moved_to
             issue.save(update_fields=["removed", "removed_at", "synced_at", "moved_to"])
             self.counts.removed += 1
-            self.counts.note(f"removed {issue.reference}"
-                             + (f" (moved to {moved_to})" if moved_to else " (gone upstream)"))
+            self.counts.note(
+                f"removed {issue.reference}"
+                + (f" (moved to {moved_to})" if moved_to else " (gone upstream)")
+            )
 
     def _moved_away(self, remote: RemoteIssue) -> bool:
         """GitHub and Forgejo answer a transferred issue from its new home (a redirect)."""
@@ -341,8 +366,10 @@ class _Sync:
         marker = f"/{remote.project_path}/issues/"
         if marker in remote.web_url:
             return False
-        self._mark_removed(self._held().filter(project=remote.project_path, number=remote.number),
-                           moved_to=remote.web_url)
+        self._mark_removed(
+            self._held().filter(project=remote.project_path, number=remote.number),
+            moved_to=remote.web_url,
+        )
         return True
 
     def _reconcile_missing(self, client: Client) -> None:
@@ -353,8 +380,9 @@ class _Sync:
             hidden = [m for m in missing if m[2]]
             missing = [m for m in missing if not m[2]]
             if hidden:
-                self.counts.skip("confidential issues", "not visible without the token: kept",
-                                 len(hidden))
+                self.counts.skip(
+                    "confidential issues", "not visible without the token: kept", len(hidden)
+                )
         for project, number, _ in missing[:CONFIRM_LIMIT]:
             try:
                 remote = client.get_issue(project, number)
@@ -366,14 +394,18 @@ class _Sync:
                 if not self._moved_away(remote):
                     self._upsert([remote])
         if len(missing) > CONFIRM_LIMIT:
-            self.counts.skip("missing issues", "not listed any more; confirmed at the next full "
-                             f"run ({CONFIRM_LIMIT} per run)", len(missing) - CONFIRM_LIMIT)
+            self.counts.skip(
+                "missing issues",
+                f"not listed any more; confirmed at the next full run ({CONFIRM_LIMIT} per run)",
+                len(missing) - CONFIRM_LIMIT,
+            )
 
     def _resolve_moves(self) -> None:
         """Point moved GitLab issues at their copy when fedimage holds it (by global id)."""
         pending = list(
-            self._held().filter(~Q(moved_to=""), moved_to__startswith="gitlab-id:",
-                                moved_to_issue__isnull=True)
+            self._held().filter(
+                ~Q(moved_to=""), moved_to__startswith="gitlab-id:", moved_to_issue__isnull=True
+            )
         )
         if not pending:
             return
@@ -385,7 +417,8 @@ class _Sync:
         targets = {
             t.remote_id: t
             for t in TrackedIssue.objects.filter(
-                remote_id__in=set(ids.values()), source__kind=TrackerKind.GITLAB,
+                remote_id__in=set(ids.values()),
+                source__kind=TrackerKind.GITLAB,
                 source__base_url=self.source.base_url,
             )
         }
@@ -497,8 +530,9 @@ def source_reconcile(*, source: TrackerSource, trigger: str = "") -> SyncRun:
     return source_sync(source=source, full=True, trigger=trigger or "reconcile")
 
 
-def issue_sync(*, source: TrackerSource, project: str, number: int,
-               trigger: str = "webhook") -> SyncRun:
+def issue_sync(
+    *, source: TrackerSource, project: str, number: int, trigger: str = "webhook"
+) -> SyncRun:
     """Fetch one issue (a webhook named it): store it, or flag it removed if it is gone."""
     with _locked(source) as acquired:
         if not acquired:
@@ -540,8 +574,11 @@ def webhook_accept(*, source: TrackerSource, delivery: Delivery) -> bool:
     try:
         with transaction.atomic():
             WebhookDelivery.objects.create(
-                kind=delivery.kind, delivery_id=delivery.delivery_id, source=source,
-                event=delivery.event[:100], issue_number=delivery.number,
+                kind=delivery.kind,
+                delivery_id=delivery.delivery_id,
+                source=source,
+                event=delivery.event[:100],
+                issue_number=delivery.number,
             )
             if delivery.number is not None:
                 tasks.sync_issue.delay_on_commit(source.pk, delivery.project, delivery.number)

@@ -23,13 +23,30 @@ class TrackerTask(DjangoTask):
 
     abstract = True
 
-    def retry(self, args=None, kwargs=None, exc=None, throw=True, eta=None, countdown=None,
-              max_retries=None, **options):
+    def retry(
+        self,
+        args=None,
+        kwargs=None,
+        exc=None,
+        throw=True,
+        eta=None,
+        countdown=None,
+        max_retries=None,
+        **options,
+    ):
         if isinstance(exc, RateLimited):
             wait = min(exc.retry_after_seconds, services.MAX_PAUSE.total_seconds())
             countdown = max(countdown or 0, wait)
-        return super().retry(args=args, kwargs=kwargs, exc=exc, throw=throw, eta=eta,
-                             countdown=countdown, max_retries=max_retries, **options)
+        return super().retry(
+            args=args,
+            kwargs=kwargs,
+            exc=exc,
+            throw=throw,
+            eta=eta,
+            countdown=countdown,
+            max_retries=max_retries,
+            **options,
+        )
 
 
 _POLICY = {

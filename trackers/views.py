@@ -20,9 +20,16 @@ logger = logging.getLogger("trackers.webhooks")
 
 @require_GET
 def sync_status(request: HttpRequest) -> HttpResponse:
+    sources = list(selectors.source_list())
+    enabled = [s for s in sources if s.enabled]
     context = {
-        "sources": selectors.source_list(),
+        "sources": sources,
         "runs": selectors.run_list()[:30],
+        "summary": {
+            "enabled": len(enabled),
+            "failing": sum(1 for s in enabled if s.is_failing),
+            "never": sum(1 for s in enabled if s.last_success_at is None and not s.is_failing),
+        },
     }
     return render(request, "trackers/sync_status.html", context)
 
@@ -93,7 +100,10 @@ def _raw_id(request: HttpRequest, kind: str) -> str:
 def _refuse(request: HttpRequest, kind: str, delivery_id: str, refused: webhooks.Refused):
     logger.warning(
         "refused %s webhook delivery %r from %s: %s",
-        kind, delivery_id, request.META.get("REMOTE_ADDR", "?"), refused,
+        kind,
+        delivery_id,
+        request.META.get("REMOTE_ADDR", "?"),
+        refused,
     )
     return JsonResponse({"status": "refused", "reason": str(refused)}, status=refused.status)
 

@@ -23,8 +23,10 @@ from trackers.services import Delivery
 HEADERS = {
     TrackerKind.GITLAB: (("Idempotency-Key", "X-Gitlab-Event-UUID"), ("X-Gitlab-Event",)),
     TrackerKind.GITHUB: (("X-GitHub-Delivery",), ("X-GitHub-Event",)),
-    TrackerKind.FORGEJO: (("X-Forgejo-Delivery", "X-Gitea-Delivery"),
-                          ("X-Forgejo-Event", "X-Gitea-Event")),
+    TrackerKind.FORGEJO: (
+        ("X-Forgejo-Delivery", "X-Gitea-Delivery"),
+        ("X-Forgejo-Event", "X-Gitea-Event"),
+    ),
 }
 ISSUE_EVENTS = {"Issue Hook", "Confidential Issue Hook", "issues"}
 
@@ -73,7 +75,8 @@ def _signature_ok(kind: str, request: HttpRequest, secret: bytes) -> bool:
         expected = "sha256=" + hmac.new(secret, body, hashlib.sha256).hexdigest()
     else:
         given = request.headers.get("X-Forgejo-Signature") or request.headers.get(
-            "X-Gitea-Signature", "")
+            "X-Gitea-Signature", ""
+        )
         expected = hmac.new(secret, body, hashlib.sha256).hexdigest()
     return bool(given) and hmac.compare_digest(given.strip().lower().encode(), expected.encode())
 
@@ -103,8 +106,13 @@ def verify(kind: str, request: HttpRequest) -> Verified:
     issue_event = event in ISSUE_EVENTS and number is not None
     return Verified(
         source=source,
-        delivery=Delivery(kind=kind, delivery_id=delivery_id, event=event, project=project,
-                          number=number if issue_event else None),
+        delivery=Delivery(
+            kind=kind,
+            delivery_id=delivery_id,
+            event=event,
+            project=project,
+            number=number if issue_event else None,
+        ),
         issue_event=issue_event,
     )
 

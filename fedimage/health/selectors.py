@@ -253,3 +253,13 @@ def base_evidence_by_subproject() -> dict[int, EvidenceVerdict]:
         proven, disproven, unknown, behind = tally[sp.pk]
         result[sp.pk] = EvidenceVerdict(sp, on_base, proven, disproven, unknown, behind)
     return result
+
+
+def state_counts(rows: list[ImageRow]) -> list[tuple[str, str, int]]:
+    """(state, label, count) over every tag of the rows, worst first, zeros left out."""
+    counts: dict[str, int] = {}
+    for row in rows:
+        for tag in row.tags:
+            counts[tag.state.state] = counts.get(tag.state.state, 0) + 1
+    ordered = sorted(HealthState, key=lambda s: STATE_RANK[s], reverse=True)
+    return [(s.value, s.label, counts[s.value]) for s in ordered if counts.get(s.value)]

@@ -11,8 +11,7 @@ from fedimage.health import selectors
 
 @require_GET
 def health_grid(request: HttpRequest) -> HttpResponse:
-    rows = selectors.health_grid()
-    return render(request, "health/grid.html", {"rows": rows})
+    return render(request, "health/grid.html", {"rows": selectors.health_grid()})
 
 
 @require_GET

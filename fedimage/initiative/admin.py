@@ -1,5 +1,6 @@
 from django.contrib import admin
 from django.db import models
+from django.utils import timezone
 from simple_history.admin import SimpleHistoryAdmin
 
 from fedimage.initiative.models import (
@@ -21,6 +22,10 @@ class InitiativeAdmin(admin.ModelAdmin):
     formfield_overrides = URL_OVERRIDES
     list_display = ["name", "lead", "matrix_room"]
 
+    def has_add_permission(self, request) -> bool:
+        # One initiative, written by the initiative file.
+        return not Initiative.objects.exists() and super().has_add_permission(request)
+
 
 @admin.register(Release)
 class ReleaseAdmin(admin.ModelAdmin):
@@ -30,16 +35,15 @@ class ReleaseAdmin(admin.ModelAdmin):
 
 @admin.register(Milestone)
 class MilestoneAdmin(SimpleHistoryAdmin):
+    def save_model(self, request, obj, form, change):
+        if "status" in form.changed_data or "status_note" in form.changed_data:
+            obj.status_confirmed_at = timezone.now()
+        super().save_model(request, obj, form, change)
+
     list_display = ["title", "release", "target_date", "status", "status_confirmed_at", "stretch"]
     list_filter = ["release", "status", "stretch"]
     search_fields = ["title", "key", "owner"]
     list_select_related = ["release"]
-
-
-class MigrationInline(admin.StackedInline):
-    formfield_overrides = URL_OVERRIDES
-    model = Migration
-    extra = 0
 
 
 @admin.register(Subproject)
@@ -48,11 +52,15 @@ class SubprojectAdmin(admin.ModelAdmin):
     list_display = ["name", "kind", "owners", "matrix_room"]
     list_filter = ["kind"]
     search_fields = ["name", "key", "owners"]
-    inlines = [MigrationInline]
 
 
 @admin.register(Migration)
 class MigrationAdmin(SimpleHistoryAdmin):
+    def save_model(self, request, obj, form, change):
+        if "stage" in form.changed_data:
+            obj.confirmed_at = timezone.now()
+        super().save_model(request, obj, form, change)
+
     formfield_overrides = URL_OVERRIDES
     list_display = ["subproject", "stage", "beta_target", "production_target", "confirmed_at"]
     list_filter = ["stage"]

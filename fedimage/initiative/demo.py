@@ -151,12 +151,12 @@ STAGE_TIMELINE = [
 
 def _user(username: str, *, password: str | None, lead: bool = False):
     user, created = get_user_model().objects.get_or_create(username=username)
-    if created:
-        if password:
-            user.set_password(password)
-        else:
-            user.set_unusable_password()
-        user.save()
+    if password:
+        user.set_password(password)
+        user.save(update_fields=["password"])
+    elif created:
+        user.set_unusable_password()
+        user.save(update_fields=["password"])
     if lead:
         group, _ = Group.objects.get_or_create(name=LEAD_GROUP)
         user.groups.add(group)

@@ -100,6 +100,11 @@ class BlockerFilterForm(forms.Form):
         to_field_name="key",
         empty_label="Any subproject",
     )
+    upstream_fixed = forms.BooleanField(
+        required=False,
+        label="Fixed upstream — confirm?",
+        help_text="Open or in-progress blockers whose tracked upstream issue has closed.",
+    )
 
 
 class MilestoneStatusForm(forms.Form):
@@ -123,4 +128,16 @@ class MigrationStageForm(forms.Form):
         label="Evidence URL",
         assume_scheme="https",
         help_text="A build, an image or an announcement that shows it.",
+    )
+
+
+class BlockerFileForm(BlockerForm):
+    """Filing a blocker also asks why it should block: the weekly meeting reviews it."""
+
+    justification = forms.CharField(
+        required=False,
+        max_length=5000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text="Why this should block the milestones you ticked. The weekly meeting reviews "
+        "new blockers and votes on them.",
     )

@@ -150,10 +150,15 @@ def change_feed(
             qs = qs.filter(history_date__gt=since)
         if until:
             qs = qs.filter(history_date__lte=until)
+        qs = qs.order_by("-history_date", "-history_id")
+        if limit:
+            # Pick the rows first, then look up their predecessors for those rows alone: a
+            # correlated subquery over the whole filtered history would grow with it.
+            top = list(qs.values_list("history_id", flat=True)[:limit])
+            qs = model.history.filter(history_id__in=top).select_related("history_user")
         if name in M2M:
             qs = qs.prefetch_related(*(m[0] for m in M2M[name]))
-        qs = _with_previous(qs).order_by("-history_date", "-history_id")
-        rows.extend((name, r) for r in (qs[:limit] if limit else qs))
+        rows.extend((name, r) for r in _with_previous(qs))
     rows.sort(key=lambda pair: pair[1].history_date, reverse=True)
     if limit:
         rows = rows[:limit]

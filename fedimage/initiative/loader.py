@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from django.core.exceptions import ValidationError
+from django.core.validators import URLValidator
 from django.db import transaction
 from django.utils.text import slugify
 
@@ -39,6 +40,8 @@ STAGE_NAMES = {
     "production": Stage.PRODUCTION,
 }
 SECTIONS = ("initiative", "releases", "milestones", "subprojects", "images", "trackers")
+# Each name becomes a condition of the progress query: keep the lists short.
+MAX_TRACKER_NAMES = 20
 
 
 class InitiativeFileError(ValueError):
@@ -148,6 +151,8 @@ class _Reader:
         value = self.get(key, str, required=required, default="")
         if required and not value.strip():
             self.fail(key, "must not be empty")
+        if "\x00" in value:
+            self.fail(key, "contains a NUL character")
         if len(value) > max_length:
             self.fail(key, f"longer than {max_length} characters")
         return value.strip()
@@ -166,7 +171,10 @@ class _Reader:
 
     def url(self, key: str) -> str:
         value = self.text(key, max_length=500)
-        if value and not re.match(r"^https?://[^\s/$.?#][^\s]*$", value):
+        try:
+            if value:
+                URLValidator(schemes=["http", "https"])(value)
+        except ValidationError:
             self.fail(key, f"'{value}' is not an http(s) URL")
         return value
 
@@ -280,12 +288,23 @@ def parse(text: str) -> _Parsed:
                 "stretch",
                 "status",
                 "migration_stage",
+                "tracker_labels",
+                "tracker_milestones",
                 "order",
             }
         )
         release = r.text("release", required=True, max_length=40)
         if release not in release_keys:
             r.fail("release", f"unknown release '{release}' (known: {', '.join(release_keys)})")
+        links = _tracker_links(r)
+        if "migration_stage" in r.table and (
+            links["tracker_labels"] or links["tracker_milestones"]
+        ):
+            r.fail(
+                "tracker_labels" if links["tracker_labels"] else "tracker_milestones",
+                "progress counts either the subprojects at migration_stage or linked issues; "
+                "drop one of them",
+            )
         milestones.append(
             {
                 "key": r.slug(),
@@ -297,6 +316,7 @@ def parse(text: str) -> _Parsed:
                 "stretch": r.get("stretch", bool, default=False),
                 "status": r.choice("status", statuses, MilestoneStatus.NOT_STARTED),
                 "migration_stage": r.choice("migration_stage", STAGE_NAMES, None),
+                **links,
                 "order": _small_int(r, "order", i),
             }
         )
@@ -315,6 +335,8 @@ def parse(text: str) -> _Parsed:
                 "matrix_room",
                 "homepage",
                 "tracker_url",
+                "tracker_labels",
+                "tracker_milestones",
                 "stage",
                 "beta_target",
                 "production_target",
@@ -324,6 +346,8 @@ def parse(text: str) -> _Parsed:
         owners = r.get("owners", list, default=[])
         if not all(isinstance(o, str) and o.strip() and "," not in o for o in owners):
             r.fail("owners", "expected a list of FAS names")
+        if len(", ".join(o.strip() for o in owners)) > 300:
+            r.fail("owners", "longer than 300 characters in all")
         targets = {}
         for key in ("beta_target", "production_target"):
             value = r.text(key, max_length=40)
@@ -341,6 +365,7 @@ def parse(text: str) -> _Parsed:
                 "matrix_room": r.text("matrix_room"),
                 "homepage": r.url("homepage"),
                 "tracker_url": r.url("tracker_url"),
+                **_tracker_links(r),
                 "stage": r.choice("stage", STAGE_NAMES, Stage.OWN_BASE),
                 **targets,
                 "order": _small_int(r, "order", i),
@@ -369,6 +394,29 @@ def _array(loc: _Locator, data: dict, section: str) -> list:
             f"line {loc.line_of(section)}: {section}: write it as [[{section}]] tables"
         )
     return value
+
+
+def _tracker_links(r: _Reader) -> dict[str, list[str]]:
+    """`tracker_labels` and `tracker_milestones`: names as the trackers spell them."""
+    # A label ends up in TrackedIssue.label_index, one per line: it cannot hold a line break.
+    # Lengths follow TrackedIssue (milestone: 300) and the issue list's label filter (200).
+    links = {}
+    for key, max_length in (("tracker_labels", 200), ("tracker_milestones", 300)):
+        value = r.get(key, list, default=[])
+        if len(value) > MAX_TRACKER_NAMES:
+            r.fail(key, f"at most {MAX_TRACKER_NAMES} names")
+        names: list[str] = []
+        for item in value:
+            if not isinstance(item, str) or not item.strip() or "\n" in item or "\r" in item:
+                r.fail(key, f"expected a list of names on one line each, got {item!r}")
+            name = item.strip()
+            if len(name) > max_length:
+                r.fail(key, f"'{name[:40]}...' is longer than {max_length} characters")
+            if name in names:
+                r.fail(key, f"'{name}' is listed twice")
+            names.append(name)
+        links[key] = names
+    return links
 
 
 def _small_int(r: _Reader, key: str, index: int) -> int:
@@ -426,7 +474,12 @@ def _save(obj) -> None:
 @transaction.atomic
 def apply(parsed: _Parsed) -> LoadReport:
     report = LoadReport()
-    Initiative.objects.update_or_create(pk=1, defaults=parsed.initiative)
+    # One row: update it in place (an explicit pk would leave PostgreSQL's sequence behind).
+    initiative = Initiative.objects.first() or Initiative()
+    for name, value in parsed.initiative.items():
+        setattr(initiative, name, value)
+    initiative.full_clean()
+    initiative.save()
     releases = {}
     for r in parsed.releases:
         releases[r["key"]] = _upsert(
@@ -480,12 +533,14 @@ def load_initiative_file(path: Path | str) -> LoadReport:
     try:
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
-        raise InitiativeFileError(f"{path}: no such file") from None
+        raise InitiativeFileError("no such file") from None
     except UnicodeDecodeError as exc:
-        raise InitiativeFileError(f"{path}: not UTF-8 text ({exc.reason})") from None
+        raise InitiativeFileError(f"not UTF-8 text ({exc.reason})") from None
+    except OSError as exc:
+        raise InitiativeFileError(f"cannot be read ({exc.strerror})") from None
     parsed = parse(text)
     try:
         return apply(parsed)
     except ValidationError as exc:
         # parse() checks what the models check; this is the last guard, and apply() is atomic.
-        raise InitiativeFileError(f"{path}: rejected by the database rules: {exc}") from None
+        raise InitiativeFileError(f"rejected by the database rules: {exc}") from None

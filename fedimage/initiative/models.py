@@ -111,11 +111,21 @@ class Milestone(models.Model):
         blank=True,
         help_text="When set, progress counts the subprojects that reached this stage.",
     )
+    tracker_labels = models.JSONField(
+        default=list, blank=True, help_text="Tracker labels whose issues count in its progress."
+    )
+    tracker_milestones = models.JSONField(
+        default=list,
+        blank=True,
+        help_text="Tracker (GitLab) milestones whose issues count in its progress.",
+    )
     history = HistoricalRecords(excluded_fields=["order"])
 
     # Not columns: attached by selectors.attach_progress.
     progress: int | None
     progress_label: str
+    tracker_issues_total: int
+    tracker_issues_closed: int
 
     class Meta:
         ordering = ["release__order", "order", "target_date", "key"]
@@ -158,7 +168,17 @@ class Subproject(models.Model):
     matrix_room = models.CharField(max_length=200, blank=True)
     homepage = models.URLField(max_length=500, blank=True)
     tracker_url = models.URLField(max_length=500, blank=True)
+    tracker_labels = models.JSONField(
+        default=list, blank=True, help_text="Tracker labels whose issues count as its work."
+    )
+    tracker_milestones = models.JSONField(
+        default=list, blank=True, help_text="Tracker (GitLab) milestones whose issues count."
+    )
     order = models.PositiveSmallIntegerField(default=0)
+
+    # Not columns: attached by selectors.attach_linked_issues.
+    tracker_issues_total: int
+    tracker_issues_closed: int
 
     class Meta:
         ordering = ["order", "name"]
@@ -216,6 +236,17 @@ class Migration(models.Model):
         return None
 
 
+def tracking_key(url: str) -> tuple[str, int | None]:
+    """(project path, issue number) of a tracking issue URL or reference; ("", None) if none."""
+    # Imported here: the trackers app builds on this one, not the other way round.
+    from trackers.selectors import parse_issue_reference
+
+    parsed = parse_issue_reference(url) if url else None
+    if parsed is None or len(parsed[1]) > 300 or parsed[2] > 2**31 - 1:
+        return "", None
+    return parsed[1], parsed[2]
+
+
 class Blocker(models.Model):
     """Something that stands in the initiative's way, filed by a stakeholder."""
 
@@ -239,6 +270,9 @@ class Blocker(models.Model):
     milestones = models.ManyToManyField(Milestone, blank=True, related_name="blockers")
     subprojects = models.ManyToManyField(Subproject, blank=True, related_name="blockers")
     tracking_url = models.URLField(max_length=500, blank=True)
+    # Derived from tracking_url on save, so lists can match the tracked issue in SQL.
+    tracking_project = models.CharField(max_length=300, blank=True, editable=False)
+    tracking_number = models.PositiveIntegerField(null=True, blank=True, editable=False)
     private = models.BooleanField(
         default=False, help_text="Seen only by signed-in members (embargoed security issues)."
     )
@@ -246,7 +280,8 @@ class Blocker(models.Model):
     updated_at = models.DateTimeField(auto_now=True)
     closed_at = models.DateTimeField(null=True, blank=True, editable=False)
     history = HistoricalRecords(
-        m2m_fields=[milestones, subprojects], excluded_fields=["updated_at"]
+        m2m_fields=[milestones, subprojects],
+        excluded_fields=["updated_at", "tracking_project", "tracking_number"],
     )
 
     class Meta:
@@ -260,6 +295,23 @@ class Blocker(models.Model):
 
     def __str__(self) -> str:
         return f"#{self.pk} {self.title}"
+
+    def save(self, *args, **kwargs) -> None:
+        self.tracking_project, self.tracking_number = tracking_key(self.tracking_url)
+        # Whoever closes or reopens it (a page, the API, the admin), closed_at follows.
+        if self.status in CLOSED_BLOCKER_STATUSES:
+            self.closed_at = self.closed_at or timezone.now()
+        else:
+            self.closed_at = None
+        update_fields = kwargs.get("update_fields")
+        if update_fields is not None:
+            extra = set()
+            if "tracking_url" in update_fields:
+                extra |= {"tracking_project", "tracking_number"}
+            if "status" in update_fields:
+                extra.add("closed_at")
+            kwargs["update_fields"] = {*update_fields, *extra}
+        super().save(*args, **kwargs)
 
     def get_absolute_url(self) -> str:
         return reverse("blocker-detail", kwargs={"pk": self.pk})

@@ -115,10 +115,6 @@ def blocker_update(*, blocker: Blocker, user: User, **changes: object) -> Blocke
     m2m = {name: changes.pop(name) for name in ("milestones", "subprojects") if name in changes}
     for name, value in changes.items():
         setattr(blocker, name, value)
-    if blocker.status in CLOSED_BLOCKER_STATUSES:
-        blocker.closed_at = blocker.closed_at or timezone.now()
-    else:
-        blocker.closed_at = None
     blocker.full_clean()
     save_with_history(blocker, user=user, m2m=m2m)  # type: ignore[arg-type]
     return blocker

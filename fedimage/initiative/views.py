@@ -9,16 +9,18 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.db import connection
+from django.db import connection, transaction
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
+from django.utils.cache import patch_vary_headers
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from fedimage.celery import app
 from fedimage.health import selectors as health_selectors
 from fedimage.initiative import selectors, services
 from fedimage.initiative.forms import (
+    BlockerFileForm,
     BlockerFilterForm,
     BlockerForm,
     BlockerStatusForm,
@@ -28,6 +30,7 @@ from fedimage.initiative.forms import (
 from fedimage.initiative.history import change_feed
 from fedimage.initiative.models import BlockerStatus, Initiative, Migration
 from fedimage.initiative.permissions import can_edit_blocker, is_lead
+from fedimage.meetings import services as meeting_services
 
 
 def _initiative() -> Initiative | None:
@@ -176,20 +179,20 @@ def subproject_detail(request: HttpRequest, key: str) -> HttpResponse:
 
 @require_GET
 def blocker_list(request: HttpRequest) -> HttpResponse:
-    form = BlockerFilterForm(request.GET or None)
-    filters = form.cleaned_data if form.is_valid() else {}
-    if not request.GET:
-        filters = {"status": "unresolved"}
-        form = BlockerFilterForm(initial=filters)
-    blockers = selectors.blocker_list(user=request.user, filters=filters)
+    params = request.GET.copy()
+    # Unresolved blockers unless the visitor chose (even "any status", sent as status=).
+    params.setdefault("status", "unresolved")
+    form = BlockerFilterForm(params)
+    valid = form.is_valid()
+    blockers = selectors.blocker_list(user=request.user, filters=form.cleaned_data if valid else {})
     page = Paginator(blockers, 25).get_page(request.GET.get("page"))
-    context = {
-        "form": form,
-        "page": page,
-        "filters_invalid": bool(request.GET) and not form.is_valid(),
-    }
-    template = "initiative/_blocker_table.html" if request.htmx else "initiative/blocker_list.html"
-    return render(request, template, context, status=400 if context["filters_invalid"] else 200)
+    context = {"form": form, "page": page, "filters_invalid": not valid}
+    # htmx swaps in the table alone, except when it restores a page from history.
+    partial = request.htmx and not request.htmx.history_restore_request
+    template = "initiative/_blocker_table.html" if partial else "initiative/blocker_list.html"
+    response = render(request, template, context, status=200 if valid else 400)
+    patch_vary_headers(response, ["HX-Request"])
+    return response
 
 
 @require_GET
@@ -210,10 +213,16 @@ def blocker_detail(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "POST"])
 def blocker_create(request: HttpRequest) -> HttpResponse:
-    form = BlockerForm(request.POST or None, initial=_initial_links(request))
+    form = BlockerFileForm(request.POST or None, initial=_initial_links(request))
     if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
-        blocker = services.blocker_file(reporter=request.user, **data)
+        data = dict(form.cleaned_data)
+        justification = data.pop("justification", "")
+        with transaction.atomic():
+            blocker = services.blocker_file(reporter=request.user, **data)
+            if justification.strip():
+                meeting_services.review_justify(
+                    blocker=blocker, user=request.user, justification=justification
+                )
         messages.success(request, f"Blocker #{blocker.pk} filed. Thank you.")
         return redirect(blocker)
     return render(

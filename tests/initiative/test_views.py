@@ -242,3 +242,22 @@ def test_pages_send_a_content_security_policy(client, initiative):
     policy = client.get("/")["Content-Security-Policy"]
     assert "script-src 'self'" in policy
     assert "unsafe-inline" not in policy
+
+
+def test_filing_form_takes_a_justification_for_the_weekly_review(member_client, initiative):
+    from fedimage.meetings.models import BlockerReview
+
+    response = member_client.post(
+        reverse("blocker-create"),
+        {
+            "title": "Konflux release race",
+            "severity": "critical",
+            "category": "konflux",
+            "justification": "Nothing ships to rawhide until this is fixed.",
+        },
+    )
+    assert response.status_code == 302
+    review = BlockerReview.objects.get(blocker=Blocker.objects.get())
+    assert review.justification == "Nothing ships to rawhide until this is fixed."
+    page = member_client.get(response["Location"]).content.decode()
+    assert "Nothing ships to rawhide until this is fixed." in page

@@ -59,8 +59,9 @@ def make_source(db, small_pages):
 
     kinds = {FakeGitLab: "gitlab", FakeGitHub: "github", FakeForgejo: "forgejo"}
 
-    def make(fake, project: str, *, name: str | None = None, kind: str | None = None,
-             **fields) -> TrackerSource:
+    def make(
+        fake, project: str, *, name: str | None = None, kind: str | None = None, **fields
+    ) -> TrackerSource:
         kind = kind or kinds[type(fake)]
         fields.setdefault("token_env", f"TEST_{kind.upper()}_TOKEN")
         return TrackerSource.objects.create(

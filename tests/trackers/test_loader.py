@@ -74,19 +74,31 @@ def test_source_dropped_from_the_file_is_disabled_not_deleted():
 @pytest.mark.parametrize(
     ("change", "message"),
     [
-        (('token_env = "FEDIMAGE_GITLAB_TOKEN"', 'token = "glpat-123"'),
-         "line 17: trackers[1].token: never put a secret in the file"),
-        (('token_env = "FEDIMAGE_GITLAB_TOKEN"', 'token_env = "glpat-123"'),
-         "line 17: trackers[1].token_env: 'glpat-123' is not an environment variable name"),
+        (
+            ('token_env = "FEDIMAGE_GITLAB_TOKEN"', 'token = "glpat-123"'),
+            "line 17: trackers[1].token: never put a secret in the file",
+        ),
+        (
+            ('token_env = "FEDIMAGE_GITLAB_TOKEN"', 'token_env = "glpat-123"'),
+            "line 17: trackers[1].token_env: 'glpat-123' is not an environment variable name",
+        ),
         (('kind = "gitlab"', 'kind = "jira"'), "line 14: trackers[1].kind: 'jira' is not one of"),
-        (('board = 7', 'board = "seven"'), "line 16: trackers[1].board: expected an integer"),
-        (('project = "fedora/bootc/tracker"', 'project = "fedora bootc"'),
-         "line 15: trackers[1].project: 'fedora bootc' is not a GitLab project"),
-        (('kind = "gitlab"', 'kind = "gitlab"\nbase_url = "http://gitlab.example.org"'),
-         "trackers[1].base_url: plain http:// is allowed only for loopback"),
-        (('kind = "gitlab"\nproject = "fedora/bootc/tracker"',
-          'kind = "github"\nproject = "bootc-dev/bootc"'),
-         "line 16: trackers[1].board: a GitLab board id"),
+        (("board = 7", 'board = "seven"'), "line 16: trackers[1].board: expected an integer"),
+        (
+            ('project = "fedora/bootc/tracker"', 'project = "fedora bootc"'),
+            "line 15: trackers[1].project: 'fedora bootc' is not a GitLab project",
+        ),
+        (
+            ('kind = "gitlab"', 'kind = "gitlab"\nbase_url = "http://gitlab.example.org"'),
+            "trackers[1].base_url: plain http:// is allowed only for loopback",
+        ),
+        (
+            (
+                'kind = "gitlab"\nproject = "fedora/bootc/tracker"',
+                'kind = "github"\nproject = "bootc-dev/bootc"',
+            ),
+            "line 16: trackers[1].board: a GitLab board id",
+        ),
     ],
 )
 def test_bad_tracker_table_is_rejected_with_its_line_and_nothing_is_written(change, message):

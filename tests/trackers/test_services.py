@@ -43,8 +43,13 @@ def assert_mirrors(source, fake, project):
 def test_first_gitlab_sync_stores_every_issue_with_all_synced_fields(fake_gitlab, make_source):
     fake_gitlab.add_issues(PROJECT, 5)
     fake_gitlab.add_issue(
-        PROJECT, title="Release race condition in Konflux", labels=["konflux", "bug"],
-        milestone="Fedora 44", assignees=["nimbinatus"], author="jbtrystram", confidential=True,
+        PROJECT,
+        title="Release race condition in Konflux",
+        labels=["konflux", "bug"],
+        milestone="Fedora 44",
+        assignees=["nimbinatus"],
+        author="jbtrystram",
+        confidential=True,
     )
     fake_gitlab.close_issue(PROJECT, 2)
     source = make_source(fake_gitlab, PROJECT)
@@ -57,7 +62,10 @@ def test_first_gitlab_sync_stores_every_issue_with_all_synced_fields(fake_gitlab
     konflux = held(source)[6]
     assert konflux.labels == ["konflux", "bug"]
     assert (konflux.milestone, konflux.assignees, konflux.author) == (
-        "Fedora 44", ["nimbinatus"], "jbtrystram")
+        "Fedora 44",
+        ["nimbinatus"],
+        "jbtrystram",
+    )
     assert konflux.confidential is True
     assert konflux.web_url == f"https://gitlab.com/{PROJECT}/-/issues/6"
     assert konflux.remote_id == fake_gitlab.issues[PROJECT, 6].id
@@ -94,8 +102,9 @@ def test_first_github_sync_skips_pull_requests_and_says_so(fake_github, make_sou
 
     assert set(held(source)) == {1, 2, 4}
     assert run.created == 3
-    assert run.skipped == [{"what": "pull requests", "count": 1,
-                            "why": "listed with the issues; they are not issues"}]
+    assert run.skipped == [
+        {"what": "pull requests", "count": 1, "why": "listed with the issues; they are not issues"}
+    ]
     assert held(source)[4].labels == ["area/install", "triaged"]
     assert run.rate_limit_remaining == fake_github.rate_remaining
 
@@ -120,8 +129,11 @@ def test_first_forgejo_sync_stores_every_page(fake_forgejo, make_source):
 def test_incremental_sync_fetches_only_changes_and_upserts(
     kind, fake_gitlab, fake_github, fake_forgejo, make_source
 ):
-    fake, project = {"gitlab": (fake_gitlab, PROJECT), "github": (fake_github, REPO),
-                     "forgejo": (fake_forgejo, FORGE_REPO)}[kind]
+    fake, project = {
+        "gitlab": (fake_gitlab, PROJECT),
+        "github": (fake_github, REPO),
+        "forgejo": (fake_forgejo, FORGE_REPO),
+    }[kind]
     fake.add_issues(project, 8)
     source = make_source(fake, project)
     services.source_sync(source=source)
@@ -137,8 +149,10 @@ def test_incremental_sync_fetches_only_changes_and_upserts(
     assert_mirrors(source, fake, project)
     assert TrackedIssue.objects.filter(source=source).count() == 9
     assert run.requests == len(fake.requests) == run.pages == 2  # four changes, pages of three
-    assert any("updated" in line and "#5" in line and "state open -> closed" in line
-               for line in run.changes)
+    assert any(
+        "updated" in line and "#5" in line and "state open -> closed" in line
+        for line in run.changes
+    )
 
 
 def test_gitlab_resync_without_changes_costs_one_request_and_changes_nothing(
@@ -198,8 +212,9 @@ def test_issue_updated_while_paging_ends_up_right(fake_gitlab, make_source):
 def test_issue_updated_while_github_pages_ends_up_right(fake_github, make_source):
     fake_github.add_issues(REPO, 9)
     source = make_source(fake_github, REPO)
-    fake_github.between_pages = lambda page: page == 1 and fake_github.update_issue(
-        REPO, 2, title="Edited while paging")
+    fake_github.between_pages = lambda page: (
+        page == 1 and fake_github.update_issue(REPO, 2, title="Edited while paging")
+    )
 
     services.source_sync(source=source)
     fake_github.between_pages = None
@@ -216,8 +231,9 @@ def test_equal_timestamps_at_a_page_boundary_survive_an_interrupted_run(fake_git
     for _ in range(5):
         fake_gitlab.add_issue(PROJECT, updated_at=same)
     source = make_source(fake_gitlab, PROJECT)
-    fake_gitlab.between_pages = lambda page: page == 1 and fake_gitlab.fail_next(
-        Fault.server_error(500), times=3)  # python-gitlab tries three times
+    fake_gitlab.between_pages = lambda page: (
+        page == 1 and fake_gitlab.fail_next(Fault.server_error(500), times=3)
+    )  # python-gitlab tries three times
 
     with pytest.raises(TrackerUnavailable):
         services.source_sync(source=source)
@@ -339,8 +355,9 @@ def test_rate_limited_sync_records_the_wait_and_keeps_data(fake_github, make_sou
     assert not services.sources_due().filter(pk=source.pk).exists()
 
 
-@pytest.mark.parametrize("fault", [Fault.html_page(), Fault.truncated_json(),
-                                   Fault.wrong_type("title", 5)])
+@pytest.mark.parametrize(
+    "fault", [Fault.html_page(), Fault.truncated_json(), Fault.wrong_type("title", 5)]
+)
 def test_garbage_page_fails_the_run_and_writes_nothing_of_it(fault, fake_gitlab, make_source):
     fake_gitlab.add_issues(PROJECT, 3)
     source = make_source(fake_gitlab, PROJECT)

@@ -19,8 +19,17 @@ def retries(monkeypatch):
     """Capture Task.retry calls (what a worker would schedule) instead of sending them."""
     calls = []
 
-    def fake_retry(self, args=None, kwargs=None, exc=None, throw=True, eta=None,
-                   countdown=None, max_retries=None, **options):
+    def fake_retry(
+        self,
+        args=None,
+        kwargs=None,
+        exc=None,
+        throw=True,
+        eta=None,
+        countdown=None,
+        max_retries=None,
+        **options,
+    ):
         calls.append({"exc": exc, "countdown": countdown})
         raise Retry(exc=exc, when=countdown)
 
@@ -29,11 +38,15 @@ def retries(monkeypatch):
 
 
 def test_beat_schedules_the_incremental_sync_and_the_reconcile_sweep():
-    entries = {e["task"]: e for e in settings.CELERY_BEAT_SCHEDULE.values()
-               if e["task"].startswith("trackers.")}
+    entries = {
+        e["task"]: e
+        for e in settings.CELERY_BEAT_SCHEDULE.values()
+        if e["task"].startswith("trackers.")
+    }
     assert set(entries) == {"trackers.sync_all"}
-    sweeps = [e for e in settings.CELERY_BEAT_SCHEDULE.values()
-              if e.get("kwargs") == {"full": True}]
+    sweeps = [
+        e for e in settings.CELERY_BEAT_SCHEDULE.values() if e.get("kwargs") == {"full": True}
+    ]
     assert sweeps[0]["task"] == "trackers.sync_all"
 
 

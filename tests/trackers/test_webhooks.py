@@ -43,15 +43,23 @@ def sign(body: bytes, secret: str = SECRET) -> str:
 def github_post(client, payload, *, delivery="d-1", secret=SECRET, event="issues"):
     body = json.dumps(payload).encode()
     return client.post(
-        "/hooks/github/", body, content_type="application/json",
-        headers={"X-GitHub-Delivery": delivery, "X-GitHub-Event": event,
-                 "X-Hub-Signature-256": "sha256=" + sign(body, secret)},
+        "/hooks/github/",
+        body,
+        content_type="application/json",
+        headers={
+            "X-GitHub-Delivery": delivery,
+            "X-GitHub-Event": event,
+            "X-Hub-Signature-256": "sha256=" + sign(body, secret),
+        },
     )
 
 
 def github_issue(number=7, action="edited"):
-    return {"action": action, "issue": {"number": number, "title": "x"},
-            "repository": {"full_name": REPO}}
+    return {
+        "action": action,
+        "issue": {"number": number, "title": "x"},
+        "repository": {"full_name": REPO},
+    }
 
 
 @pytest.fixture
@@ -79,8 +87,10 @@ def test_replayed_delivery_is_refused_logged_and_changes_nothing(
         github_post(client, github_issue(7))
     queued.clear()
 
-    with caplog.at_level(logging.WARNING, logger="trackers.webhooks"), \
-            django_capture_on_commit_callbacks(execute=True) as callbacks:
+    with (
+        caplog.at_level(logging.WARNING, logger="trackers.webhooks"),
+        django_capture_on_commit_callbacks(execute=True) as callbacks,
+    ):
         response = github_post(client, github_issue(7))
 
     assert response.status_code == 409
@@ -109,9 +119,14 @@ def test_signature_over_another_body_is_refused(hooks, queued, client):
     body = json.dumps(github_issue(7)).encode()
     tampered = json.dumps(github_issue(8)).encode()
     response = client.post(
-        "/hooks/github/", tampered, content_type="application/json",
-        headers={"X-GitHub-Delivery": "d-2", "X-GitHub-Event": "issues",
-                 "X-Hub-Signature-256": "sha256=" + sign(body)},
+        "/hooks/github/",
+        tampered,
+        content_type="application/json",
+        headers={
+            "X-GitHub-Delivery": "d-2",
+            "X-GitHub-Event": "issues",
+            "X-Hub-Signature-256": "sha256=" + sign(body),
+        },
     )
     assert response.status_code == 403
 
@@ -119,16 +134,30 @@ def test_signature_over_another_body_is_refused(hooks, queued, client):
 def test_gitlab_delivery_needs_the_shared_token(
     hooks, queued, client, django_capture_on_commit_callbacks
 ):
-    payload = {"object_kind": "issue", "object_attributes": {"iid": 84, "action": "update"},
-               "project": {"id": 1, "path_with_namespace": PROJECT}}
-    headers = {"X-Gitlab-Event": "Issue Hook", "X-Gitlab-Event-UUID": "u-1",
-               "Idempotency-Key": "k-1"}
+    payload = {
+        "object_kind": "issue",
+        "object_attributes": {"iid": 84, "action": "update"},
+        "project": {"id": 1, "path_with_namespace": PROJECT},
+    }
+    headers = {
+        "X-Gitlab-Event": "Issue Hook",
+        "X-Gitlab-Event-UUID": "u-1",
+        "Idempotency-Key": "k-1",
+    }
 
-    forged = client.post("/hooks/gitlab/", payload, content_type="application/json",
-                         headers={**headers, "X-Gitlab-Token": "guess"})
+    forged = client.post(
+        "/hooks/gitlab/",
+        payload,
+        content_type="application/json",
+        headers={**headers, "X-Gitlab-Token": "guess"},
+    )
     with django_capture_on_commit_callbacks(execute=True):
-        good = client.post("/hooks/gitlab/", payload, content_type="application/json",
-                           headers={**headers, "X-Gitlab-Token": SECRET})
+        good = client.post(
+            "/hooks/gitlab/",
+            payload,
+            content_type="application/json",
+            headers={**headers, "X-Gitlab-Token": SECRET},
+        )
 
     assert (forged.status_code, good.status_code) == (403, 202)
     assert queued == [("issue", (hooks["gitlab"].pk, PROJECT, 84))]
@@ -138,15 +167,24 @@ def test_gitlab_delivery_needs_the_shared_token(
 def test_forgejo_delivery_is_verified_by_its_hmac(
     hooks, queued, client, django_capture_on_commit_callbacks
 ):
-    body = json.dumps({"action": "closed", "issue": {"number": 3},
-                       "repository": {"full_name": FORGE_REPO}}).encode()
+    body = json.dumps(
+        {"action": "closed", "issue": {"number": 3}, "repository": {"full_name": FORGE_REPO}}
+    ).encode()
     headers = {"X-Forgejo-Delivery": "f-1", "X-Forgejo-Event": "issues"}
 
-    forged = client.post("/hooks/forgejo/", body, content_type="application/json",
-                         headers={**headers, "X-Forgejo-Signature": sign(body, "nope")})
+    forged = client.post(
+        "/hooks/forgejo/",
+        body,
+        content_type="application/json",
+        headers={**headers, "X-Forgejo-Signature": sign(body, "nope")},
+    )
     with django_capture_on_commit_callbacks(execute=True):
-        good = client.post("/hooks/forgejo/", body, content_type="application/json",
-                           headers={**headers, "X-Forgejo-Signature": sign(body)})
+        good = client.post(
+            "/hooks/forgejo/",
+            body,
+            content_type="application/json",
+            headers={**headers, "X-Forgejo-Signature": sign(body)},
+        )
 
     assert (forged.status_code, good.status_code) == (403, 202)
     assert queued == [("issue", (hooks["forgejo"].pk, FORGE_REPO, 3))]
@@ -162,8 +200,9 @@ def test_hooks_refuse_everything_when_no_secret_is_configured(
 
 
 def test_non_issue_events_are_answered_and_ignored(hooks, queued, client):
-    response = github_post(client, {"zen": "Keep it logically awesome.", "hook_id": 1},
-                           event="ping")
+    response = github_post(
+        client, {"zen": "Keep it logically awesome.", "hook_id": 1}, event="ping"
+    )
     assert response.status_code == 200
     assert response.json()["status"] == "ignored"
     assert not WebhookDelivery.objects.exists()
@@ -188,7 +227,7 @@ def test_webhook_to_stored_issue_end_to_end(
     with django_capture_on_commit_callbacks(execute=True):
         github_post(client, github_issue(1, action="closed"))
 
-    (_, args), = queued
+    ((_, args),) = queued
     tasks.sync_issue(*args)
 
     issue = TrackedIssue.objects.get(source=hooks["github"], number=1)

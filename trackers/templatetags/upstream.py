@@ -17,7 +17,14 @@ def upstream_issue(context, blocker):
     user = getattr(request, "user", None)
     url = blocker.tracking_url
     tracked = tracked_issue_for_url(url, user=user) if url else None
-    return {
-        "tracked": tracked,
-        "fixed_upstream": bool(tracked and not tracked.is_open and blocker.status in _WAITING),
-    }
+    # blocker_list computed the flag in SQL: use it, so the page and the lists agree.
+    fixed = getattr(blocker, "upstream_fixed", None)
+    if fixed is None:
+        fixed = bool(
+            tracked
+            and not tracked.is_open
+            and not tracked.removed
+            and not tracked.moved_to
+            and blocker.status in _WAITING
+        )
+    return {"tracked": tracked, "fixed_upstream": fixed}

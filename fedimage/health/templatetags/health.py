@@ -56,3 +56,16 @@ def duration(delta: timedelta | None) -> str:
     if seconds < 48 * 3600:
         return f"{seconds // 3600} hours"
     return f"{seconds // 86400} days"
+
+
+@register.filter
+def health_tally(rows) -> dict:
+    """Tags per state over grid rows: {"total", "healthy", "others": [(state, label, n)]}."""
+    from fedimage.health.selectors import state_counts
+
+    counts = state_counts(rows)
+    return {
+        "total": sum(n for _, _, n in counts),
+        "healthy": sum(n for state, _, n in counts if state == "healthy"),
+        "others": [c for c in counts if c[0] != "healthy"],
+    }

@@ -189,3 +189,16 @@ class BlockerInputSerializer(serializers.Serializer):
 
     def validate_title(self, value: str) -> str:
         return value.strip()
+
+    def validate(self, attrs: dict) -> dict:
+        # A typo or a read-only field must not be silently ignored.
+        unknown = sorted(set(getattr(self, "initial_data", {})) - set(self.fields))
+        if unknown:
+            raise serializers.ValidationError({name: ["Unknown field."] for name in unknown})
+        return attrs
+
+
+class BlockerCreateSerializer(BlockerInputSerializer):
+    """What a client may send to file a blocker: a new blocker is always open."""
+
+    status = None

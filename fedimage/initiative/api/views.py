@@ -9,6 +9,7 @@ from rest_framework.response import Response
 
 from fedimage.initiative import selectors, services
 from fedimage.initiative.api.serializers import (
+    BlockerCreateSerializer,
     BlockerInputSerializer,
     BlockerSerializer,
     MigrationSerializer,
@@ -78,10 +79,12 @@ class MilestoneViewSet(mixins.UpdateModelMixin, viewsets.ReadOnlyModelViewSet):
 
     def paginate_queryset(self, queryset):
         page = super().paginate_queryset(queryset)
-        return selectors.attach_progress(list(page)) if page is not None else None
+        if page is None:
+            return None
+        return selectors.attach_progress(list(page), user=self.request.user)
 
     def get_object(self):
-        return selectors.attach_progress([super().get_object()])[0]
+        return selectors.attach_progress([super().get_object()], user=self.request.user)[0]
 
     @extend_schema(request=MilestoneStatusInputSerializer, responses=MilestoneSerializer)
     def partial_update(self, request, *args, **kwargs):
@@ -160,9 +163,9 @@ class BlockerViewSet(
     def get_queryset(self):
         return selectors.blocker_list(user=self.request.user)
 
-    @extend_schema(request=BlockerInputSerializer, responses={201: BlockerSerializer})
+    @extend_schema(request=BlockerCreateSerializer, responses={201: BlockerSerializer})
     def create(self, request, *args, **kwargs):
-        data = BlockerInputSerializer(data=request.data)
+        data = BlockerCreateSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         try:
             blocker = services.blocker_file(reporter=request.user, **data.validated_data)

@@ -9,12 +9,25 @@ class Command(BaseCommand):
     help = "Sync issue trackers in the foreground and print what changed."
 
     def add_arguments(self, parser):
-        parser.add_argument("--source", action="append", default=[], metavar="NAME",
-                            help="Only this source (repeatable; default: every enabled one).")
-        parser.add_argument("--full", action="store_true",
-                            help="List every issue and reconcile (flag removed, fix missed).")
-        parser.add_argument("--changes", type=int, default=20, metavar="N",
-                            help="Print at most N changed issues per source (default 20).")
+        parser.add_argument(
+            "--source",
+            action="append",
+            default=[],
+            metavar="NAME",
+            help="Only this source (repeatable; default: every enabled one).",
+        )
+        parser.add_argument(
+            "--full",
+            action="store_true",
+            help="List every issue and reconcile (flag removed, fix missed).",
+        )
+        parser.add_argument(
+            "--changes",
+            type=int,
+            default=20,
+            metavar="N",
+            help="Print at most N changed issues per source (default 20).",
+        )
 
     def handle(self, *args, source, full, changes, **options):
         sources = TrackerSource.objects.all()
@@ -43,8 +56,10 @@ class Command(BaseCommand):
     def _print(self, source, run, limit):
         if run is None:  # pragma: no cover - a failed run is always recorded
             return
-        summary = (f"{run.created} created, {run.updated} updated, {run.removed} removed, "
-                   f"{run.unchanged} unchanged; {run.requests} requests")
+        summary = (
+            f"{run.created} created, {run.updated} updated, {run.removed} removed, "
+            f"{run.unchanged} unchanged; {run.requests} requests"
+        )
         if run.rate_limit_remaining is not None:
             summary += f", rate limit left {run.rate_limit_remaining}"
         if run.status == "failed":
