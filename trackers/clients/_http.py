@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import time
 from collections.abc import Callable, Mapping
-from typing import Any
+from typing import Any, Self
 
 import httpx
 
@@ -111,3 +111,29 @@ class JsonHttp:
             return json.loads(response.content)
         except (ValueError, UnicodeDecodeError) as exc:
             raise TrackerGarbage(f"GET {path}: invalid JSON ({exc})") from None
+
+
+class JsonClient:
+    """What the httpx-based tracker clients share: a repr without secrets, closing, counting."""
+
+    base_url: str
+    authenticated: bool
+    _http: JsonHttp
+
+    def __repr__(self) -> str:
+        name = type(self).__name__
+        return f"{name}(base_url={self.base_url!r}, authenticated={self.authenticated})"
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        self._http.close()
+
+    @property
+    def requests_made(self) -> int:
+        """HTTP requests this client has sent, retries included."""
+        return self._http.requests_made

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from datetime import datetime
-from typing import Any, Self
+from typing import Any
 
 import httpx
 
-from trackers.clients._http import JsonHttp
+from trackers.clients._http import JsonClient, JsonHttp
 from trackers.clients.base import (
     FetchResult,
     Fields,
@@ -36,7 +36,7 @@ def _split_repo(repo: str) -> tuple[str, str]:
     return owner, name
 
 
-class ForgejoClient:
+class ForgejoClient(JsonClient):
     """List and fetch a repository's issues through Forgejo's (Gitea's) API v1."""
 
     kind = "forgejo"
@@ -68,23 +68,6 @@ class ForgejoClient:
             rate_limit=_rate_limit_wait,
             transport=transport,
         )
-
-    def __repr__(self) -> str:
-        return f"ForgejoClient(base_url={self.base_url!r}, authenticated={self.authenticated})"
-
-    def __enter__(self) -> Self:
-        return self
-
-    def __exit__(self, *exc_info: object) -> None:
-        self.close()
-
-    def close(self) -> None:
-        self._http.close()
-
-    @property
-    def requests_made(self) -> int:
-        """HTTP requests this client has sent, retries included."""
-        return self._http.requests_made
 
     def fetch_issues(self, repo: str, *, since: datetime | None = None) -> FetchResult:
         """List the issues of `repo` ("owner/name") updated at or after `since`, all pages."""

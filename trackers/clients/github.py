@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from datetime import datetime
-from typing import Any, Self
+from typing import Any
 
 import httpx
 
-from trackers.clients._http import JsonHttp
+from trackers.clients._http import JsonClient, JsonHttp
 from trackers.clients.base import (
     CursorTracker,
     FetchResult,
@@ -55,7 +55,7 @@ def _split_repo(repo: str) -> tuple[str, str]:
     return owner, name
 
 
-class GitHubClient:
+class GitHubClient(JsonClient):
     """List and fetch a repository's issues (pull requests excluded) through the REST API."""
 
     kind = "github"
@@ -92,23 +92,6 @@ class GitHubClient:
             rate_limit=_rate_limit_wait,
             transport=transport,
         )
-
-    def __repr__(self) -> str:
-        return f"GitHubClient(base_url={self.base_url!r}, authenticated={self.authenticated})"
-
-    def __enter__(self) -> Self:
-        return self
-
-    def __exit__(self, *exc_info: object) -> None:
-        self.close()
-
-    def close(self) -> None:
-        self._http.close()
-
-    @property
-    def requests_made(self) -> int:
-        """HTTP requests this client has sent, retries included."""
-        return self._http.requests_made
 
     def fetch_issues(
         self, repo: str, *, since: datetime | None = None, etag: str | None = None
