@@ -52,6 +52,7 @@ INSTALLED_APPS = [
     "fedimage.initiative",
     "fedimage.health",
     "fedimage.meetings",
+    "fedimage.notifications",
     "trackers",
 ]
 
@@ -249,9 +250,32 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": env.float("TRACKERS_RECONCILE_INTERVAL_SECONDS", default=6 * 3600.0),
         "kwargs": {"full": True},
     },
+    "notifications-action-items-due": {
+        "task": "notifications.action_items_due",
+        "schedule": env.float("NOTIFICATIONS_DUE_SCAN_INTERVAL_SECONDS", default=3600.0),
+    },
+    "notifications-redeliver-pending": {
+        "task": "notifications.redeliver_pending",
+        "schedule": 600.0,
+    },
 }
 # Image health: polls of one registry running at once (quay.io throttles beyond a few a second).
 HEALTH_REGISTRY_CONCURRENCY = env.int("HEALTH_REGISTRY_CONCURRENCY", default=2)
+
+# Notifications: the Matrix homeserver the bot posts through (empty: Matrix is off), and the NAME
+# of the variable holding its access token (the token itself is never in settings or the database).
+# E-mail: EMAIL_URL such as smtp+tls://user:password@mail.example.org:587; without it mail is
+# printed to the console (development).
+vars().update(env.email_url("EMAIL_URL", default="consolemail://"))
+DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="fedimage <fedimage@localhost>")
+SERVER_EMAIL = DEFAULT_FROM_EMAIL
+
+NOTIFICATIONS_MATRIX_HOMESERVER = env.str("NOTIFICATIONS_MATRIX_HOMESERVER", default="")
+NOTIFICATIONS_MATRIX_TOKEN_ENV = env.str(
+    "NOTIFICATIONS_MATRIX_TOKEN_ENV", default="FEDIMAGE_MATRIX_TOKEN"
+)
+# Links in notifications are made absolute with this.
+NOTIFICATIONS_SITE_URL = env.str("NOTIFICATIONS_SITE_URL", default="http://localhost:8000")
 
 # The initiative file loaded by `make run` (and by load_initiative without a path).
 INITIATIVE_FILE = Path(env.str("INITIATIVE_FILE", default=str(BASE_DIR / "initiative.toml")))

@@ -22,6 +22,9 @@ urlpatterns = [
     path("hooks/", include("trackers.hook_urls")),
     path("meetings/", include("fedimage.meetings.urls")),
     path("feeds/", include("fedimage.meetings.feed_urls")),
+    path("api/reports/", include("fedimage.meetings.api.urls")),
+    path("api/meetings/", include("fedimage.meetings.api.meeting_urls")),
+    path("notifications/", include("fedimage.notifications.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path(
         "api/docs/",

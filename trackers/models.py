@@ -31,6 +31,8 @@ class RunStatus(models.TextChoices):
     OK = "ok", "OK"
     NOT_MODIFIED = "not_modified", "Not modified"
     FAILED = "failed", "Failed"
+    # Found still running by a later sync of its source: its worker died mid-run.
+    INTERRUPTED = "interrupted", "Interrupted"
 
 
 def _choices_check(field: str, choices: type[models.Choices], name: str) -> models.CheckConstraint:

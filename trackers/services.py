@@ -509,6 +509,26 @@ def _locked(source: TrackerSource):
     return single_flight(f"trackers.source.{source.pk}", timeout=LOCK_TIMEOUT)
 
 
+INTERRUPTED_ERROR = "worker stopped before the run finished"
+
+
+def runs_interrupted_close(*, source: TrackerSource) -> int:
+    """Close the runs of `source` a dead worker left running; call with the source locked.
+
+    Holding the source's lock proves no other sync of it is under way (the lock outlives the
+    task's hard time limit), so a run still marked running was cut short: its worker was
+    killed or lost. Returns how many runs were closed.
+    """
+    now = timezone.now()
+    error = f"{INTERRUPTED_ERROR} (found still running at {now:%Y-%m-%d %H:%M} UTC)"
+    closed = SyncRun.objects.filter(source=source, status=RunStatus.RUNNING).update(
+        status=RunStatus.INTERRUPTED, finished_at=now, error=error
+    )
+    if closed:
+        logger.warning("trackers: %s: closed %d interrupted run(s)", source.name, closed)
+    return closed
+
+
 def source_sync(*, source: TrackerSource, full: bool = False, trigger: str = "") -> SyncRun:
     """Sync one source: changes since its cursor, or (`full`) everything, reconciled.
 
@@ -521,6 +541,7 @@ def source_sync(*, source: TrackerSource, full: bool = False, trigger: str = "")
         if not acquired:
             raise SyncInProgress(source.name)
         source.refresh_from_db()
+        runs_interrupted_close(source=source)
         sync = _Sync(source, kind=RunKind.FULL if full else RunKind.INCREMENTAL, trigger=trigger)
         return sync.listing(full=full)
 
@@ -538,6 +559,7 @@ def issue_sync(
         if not acquired:
             raise SyncInProgress(source.name)
         source.refresh_from_db()
+        runs_interrupted_close(source=source)
         return _Sync(source, kind=RunKind.ISSUE, trigger=trigger).one_issue(project, number)
 
 

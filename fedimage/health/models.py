@@ -199,6 +199,9 @@ class DigestRecord(models.Model):
     # Per architecture: manifest and config digests, created, layers (for base-image evidence).
     details = models.JSONField(default=dict)
     signed = models.BooleanField(null=True, blank=True)
+    thinned = models.BooleanField(
+        default=False, help_text="Layer lists dropped from `details` (see `digests_thin`)."
+    )
 
     class Meta:
         ordering = ["-first_seen", "-id"]

@@ -16,6 +16,8 @@ from typing import Any
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
+from django.db.models import F, Window
+from django.db.models.functions import RowNumber
 from django.utils import timezone
 
 from fedimage.health.clients.registry import (
@@ -40,6 +42,7 @@ from fedimage.health.models import (
 )
 from fedimage.initiative.models import Blocker, BlockerStatus, Category, Severity
 from fedimage.initiative.services import blocker_file, blocker_update
+from fedimage.notifications import services as notifications
 
 logger = logging.getLogger(__name__)
 
@@ -47,6 +50,10 @@ SYSTEM_USERNAME = "health-check"
 DEFAULT_TIMEOUT = 15.0
 # How far back base-image builds are searched for the one a subproject image is built on.
 BASE_RECORDS_SEARCHED = 200
+# Digest records keep their per-architecture layer lists (~20 KB a build) this long, and the
+# newest few per tag keep them whatever their age; older ones keep everything else.
+DIGEST_DETAILS_FULL_FOR = timedelta(days=30)
+DIGEST_DETAILS_KEEP_LATEST = 5
 
 
 class PollThrottled(Exception):
@@ -216,12 +223,14 @@ def _record(
             reason=state.reason,
             digest=state.digest if observation.kind == "ok" else "",
         )
+    was_unhealthy = state.unhealthy_since is not None
     if state.state in INCIDENT_STATES:
         state.unhealthy_since = state.unhealthy_since or now
     elif state.state == HealthState.HEALTHY:
         state.unhealthy_since = None
     # Unreachable and garbage say nothing about the image: the incident clock neither starts
     # nor stops.
+    notifications.notify_image_health(state=state, was_unhealthy=was_unhealthy)
     state.checked_at = now
     Sample.objects.create(
         tag=state,
@@ -470,3 +479,68 @@ def samples_thin(
         for i in range(0, len(doomed), 5000):
             deleted += Sample.objects.filter(pk__in=doomed[i : i + 5000]).delete()[0]
     return deleted
+
+
+def digests_thin(
+    *,
+    now: datetime | None = None,
+    full_for: timedelta = DIGEST_DETAILS_FULL_FOR,
+    keep_latest: int = DIGEST_DETAILS_KEEP_LATEST,
+    batch_size: int = 500,
+) -> int:
+    """Drop the layer lists of old digest records; return how many records were thinned.
+
+    Kept in full: records first seen within `full_for`, the newest `keep_latest` of each tag
+    (a tag's current digest among them) and every base build a tag's evidence points at, so
+    base-image evidence for current digests keeps working. A thinned record keeps its digest,
+    build time, version, arches, signature and, per architecture, the manifest and config
+    digests and base annotations (annotation evidence still matches it); the history and
+    cadence pages need nothing more.
+    """
+    now = now or timezone.now()
+    ranked = DigestRecord.objects.annotate(
+        rank=Window(
+            RowNumber(),
+            partition_by=[F("tag_id")],
+            order_by=[F("first_seen").desc(), F("id").desc()],
+        )
+    ).filter(rank__lte=max(keep_latest, 1))
+    protected = set(ranked.values_list("pk", flat=True))
+    protected.update(
+        TagState.objects.filter(base_record__isnull=False).values_list("base_record_id", flat=True)
+    )
+    rows = (
+        DigestRecord.objects.filter(thinned=False, first_seen__lt=now - full_for)
+        .order_by("pk")
+        .only("pk", "details")
+    )
+    thinned = 0
+    batch: list[DigestRecord] = []
+    for record in rows.iterator(chunk_size=batch_size):
+        if record.pk in protected:
+            continue
+        record.details = _details_without_layers(record.details)
+        record.thinned = True
+        batch.append(record)
+        if len(batch) >= batch_size:
+            thinned += _save_thinned(batch)
+            batch = []
+    if batch:
+        thinned += _save_thinned(batch)
+    return thinned
+
+
+def _details_without_layers(details: dict[str, Any]) -> dict[str, Any]:
+    light: dict[str, Any] = {}
+    for key, value in details.items():
+        if isinstance(value, dict) and "layers" in value:
+            value = {k: v for k, v in value.items() if k != "layers"}
+            value["layer_count"] = len(details[key]["layers"] or [])
+        light[key] = value
+    return light
+
+
+def _save_thinned(batch: list[DigestRecord]) -> int:
+    with transaction.atomic():
+        DigestRecord.objects.bulk_update(batch, ["details", "thinned"])
+    return len(batch)

@@ -82,6 +82,11 @@ def poll_image(self, image_id: int) -> str:
     name="health.thin_samples", acks_late=True, time_limit=30 * 60, soft_time_limit=29 * 60
 )
 def thin_samples() -> int:
-    """Thin old raw samples; never two runs at once."""
+    """Thin old raw samples and old digests' layer lists; never two runs at once.
+
+    Returns the samples deleted plus the digest records thinned.
+    """
     with single_flight("health.thin_samples", timeout=30 * 60) as acquired:
-        return services.samples_thin() if acquired else 0
+        if not acquired:
+            return 0
+        return services.samples_thin() + services.digests_thin()

@@ -25,6 +25,7 @@ from fedimage.initiative.models import (
     Subproject,
 )
 from fedimage.initiative.permissions import can_edit_blocker, is_lead
+from fedimage.notifications import services as notifications
 
 User = AuthUser | AnonymousUser
 
@@ -103,6 +104,8 @@ def blocker_file(
         m2m={"milestones": milestones, "subprojects": subprojects},
         created=True,
     )
+    if blocker.severity == Severity.CRITICAL:
+        notifications.notify_blocker_critical(blocker=blocker)
     return blocker
 
 
@@ -113,10 +116,12 @@ def blocker_update(*, blocker: Blocker, user: User, **changes: object) -> Blocke
     if not can_edit_blocker(user, blocker):
         raise PermissionDenied("Only its reporter, its owner or a lead may change this blocker.")
     m2m = {name: changes.pop(name) for name in ("milestones", "subprojects") if name in changes}
+    old_severity = blocker.severity
     for name, value in changes.items():
         setattr(blocker, name, value)
     blocker.full_clean()
     save_with_history(blocker, user=user, m2m=m2m)  # type: ignore[arg-type]
+    notifications.notify_blocker_changed(blocker=blocker, old_severity=old_severity)
     return blocker
 
 
@@ -129,11 +134,13 @@ def milestone_set_status(
         raise PermissionDenied("Only initiative leads may change a milestone's status.")
     _check_choice(status, MilestoneStatus, "status")
     milestone = Milestone.objects.select_for_update().get(pk=milestone.pk)
+    old_status = milestone.status
     milestone.status = status
     milestone.status_note = note.strip()
     milestone.status_confirmed_at = timezone.now()
     _record_as(milestone, user)
     milestone.save(update_fields=["status", "status_note", "status_confirmed_at"])
+    notifications.notify_milestone_status(milestone=milestone, old_status=old_status)
     return milestone
 
 

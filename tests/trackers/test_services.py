@@ -1,6 +1,9 @@
 """The sync service against local fakes of GitLab v4, GitHub REST and Forgejo v1."""
 
+from datetime import timedelta
+
 import pytest
+from django.utils import timezone
 
 from tests.trackers.conftest import GITHUB_TOKEN, GITLAB_TOKEN
 from tests.trackers.fakes import Fault
@@ -441,3 +444,56 @@ def test_sync_command_prints_what_changed(fake_gitlab, make_source, capsys):
     out = capsys.readouterr().out
     assert "tracker: 1 created, 0 updated, 0 removed" in out
     assert f"created {PROJECT}#1 (open) Release race condition in Konflux" in out
+
+
+# runs a dead worker left behind
+
+
+def test_sync_closes_runs_a_killed_worker_left_running_and_the_ledger_shows_them(
+    fake_github, make_source, client
+):
+    fake_github.add_issues(REPO, 2)
+    source = make_source(fake_github, REPO)
+    started = timezone.now() - timedelta(hours=3)
+    stranded = SyncRun.objects.create(source=source, trigger="beat", started_at=started)
+
+    run = services.source_sync(source=source)
+
+    stranded.refresh_from_db()
+    assert stranded.status == RunStatus.INTERRUPTED
+    assert stranded.error.startswith("worker stopped before the run finished")
+    assert started < stranded.finished_at <= run.started_at
+    assert run.status == RunStatus.OK
+    page = client.get(source.get_absolute_url()).content.decode()
+    assert "Interrupted" in page
+    assert "worker stopped before the run finished" in page
+
+
+def test_webhook_issue_sync_closes_stranded_runs_too(fake_github, make_source):
+    fake_github.add_issues(REPO, 1)
+    source = make_source(fake_github, REPO)
+    stranded = SyncRun.objects.create(source=source, kind="full")
+
+    services.issue_sync(source=source, project=REPO, number=1)
+
+    stranded.refresh_from_db()
+    assert (stranded.status, stranded.finished_at is not None) == (RunStatus.INTERRUPTED, True)
+
+
+def test_a_sync_refused_by_the_lock_leaves_the_live_run_alone(fake_github, make_source):
+    fake_github.add_issues("bootc-dev/other", 1)
+    source = make_source(fake_github, REPO)
+    other = make_source(fake_github, "bootc-dev/other")
+    live = SyncRun.objects.create(source=source)
+    elsewhere = SyncRun.objects.create(source=other)
+
+    with services._locked(source) as held_by_live_run:
+        assert held_by_live_run
+        with pytest.raises(services.SyncInProgress):
+            services.source_sync(source=source)
+    services.source_sync(source=other)
+
+    live.refresh_from_db()
+    elsewhere.refresh_from_db()
+    assert (live.status, live.finished_at, live.error) == (RunStatus.RUNNING, None, "")
+    assert elsewhere.status == RunStatus.INTERRUPTED

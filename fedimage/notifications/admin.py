@@ -1,0 +1,69 @@
+from django.contrib import admin, messages
+
+from fedimage.notifications.models import Event, Notification, NotificationStatus, Subscription
+
+
+@admin.register(Subscription)
+class SubscriptionAdmin(admin.ModelAdmin):
+    list_display = ["kind", "channel", "room", "user", "active", "created_at"]
+    list_filter = ["channel", "kind", "active"]
+    search_fields = ["room", "user__username", "user__email"]
+    raw_id_fields = ["user", "created_by"]
+
+
+class NotificationInline(admin.TabularInline):
+    model = Notification
+    extra = 0
+    can_delete = False
+    fields = ["subscription", "status", "attempts", "last_error", "remote_id", "sent_at"]
+    readonly_fields = fields
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return False
+
+
+@admin.register(Event)
+class EventAdmin(admin.ModelAdmin):
+    list_display = ["subject", "kind", "private", "created_at"]
+    list_filter = ["kind"]
+    search_fields = ["subject"]
+    inlines = [NotificationInline]
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+
+@admin.register(Notification)
+class NotificationAdmin(admin.ModelAdmin):
+    list_display = ["event", "subscription", "status", "attempts", "sent_at"]
+    list_filter = ["status", "subscription__channel"]
+    readonly_fields = [
+        "event",
+        "subscription",
+        "status",
+        "attempts",
+        "lease_until",
+        "last_error",
+        "remote_id",
+        "created_at",
+        "sent_at",
+    ]
+    actions = ["deliver_again"]
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    @admin.action(description="Deliver the failed ones again")
+    def deliver_again(self, request, queryset) -> None:
+        from fedimage.notifications.tasks import deliver
+
+        ids = list(queryset.filter(status=NotificationStatus.FAILED).values_list("pk", flat=True))
+        Notification.objects.filter(pk__in=ids).update(
+            status=NotificationStatus.PENDING, attempts=0, lease_until=None
+        )
+        for pk in ids:
+            deliver.delay_on_commit(pk)
+        self.message_user(request, f"{len(ids)} queued again.", messages.SUCCESS)

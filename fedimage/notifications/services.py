@@ -1,0 +1,366 @@
+"""Writes of the notifications app: record events with the change that caused them, fan them
+out to subscriptions as outbox rows, deliver one row at a time, and manage subscriptions.
+
+Domain services call the `notify_*` functions inside their own transaction, so an event exists
+exactly when its change was committed; delivery is enqueued only after that commit.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import smtplib
+from datetime import date, timedelta
+from typing import TYPE_CHECKING
+
+from django.conf import settings
+from django.contrib.auth.models import AnonymousUser
+from django.contrib.auth.models import User as AuthUser
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.mail import send_mail
+from django.db import IntegrityError, transaction
+from django.db.models import F, Q
+from django.utils import timezone
+
+from fedimage.initiative.models import MilestoneStatus, Severity
+from fedimage.initiative.permissions import is_lead
+from fedimage.notifications.clients.matrix import MatrixClient, MatrixError, MatrixUnavailable
+from fedimage.notifications.models import (
+    Channel,
+    Event,
+    EventKind,
+    Notification,
+    NotificationStatus,
+    Subscription,
+)
+
+if TYPE_CHECKING:
+    from fedimage.health.models import TagState
+    from fedimage.initiative.models import Blocker, Milestone
+
+User = AuthUser | AnonymousUser
+
+# How long one delivery attempt may hold a notification before another worker may take it.
+LEASE = timedelta(minutes=3)
+# Attempts before a notification is given up (the task's backoff spreads them over hours).
+MAX_ATTEMPTS = 8
+# A pending notification untouched this long lost its task (a broker outage): queue it again.
+REDELIVER_AFTER = timedelta(minutes=10)
+ROOM_RE = re.compile(r"^[!#][^:\s]+:[^\s]+$")
+AT_RISK_STATUSES = (MilestoneStatus.AT_RISK, MilestoneStatus.SLIPPED)
+
+
+class DeliveryDeferred(Exception):
+    """The channel failed in a way worth retrying; `retry_after` is the delay it asked for."""
+
+    def __init__(self, message: str, *, retry_after: float | None = None) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
+
+
+class DeliveryRefused(Exception):
+    """The notification cannot be delivered (no address, Matrix not configured)."""
+
+
+# Recording events --------------------------------------------------------------------------
+
+
+def event_record(
+    *,
+    kind: str,
+    subject: str,
+    body: str = "",
+    url: str = "",
+    private: bool = False,
+    recipient: AuthUser | None = None,
+    dedupe_key: str | None = None,
+) -> Event | None:
+    """Record an event and one pending notification per matching subscription.
+
+    Each notification's delivery is queued after the surrounding transaction commits. With a
+    `dedupe_key` already recorded, nothing is recorded again and None is returned.
+    """
+    with transaction.atomic():
+        if dedupe_key is not None:
+            try:
+                with transaction.atomic():
+                    event = Event.objects.create(
+                        kind=kind,
+                        subject=subject[:300],
+                        body=body,
+                        url=url,
+                        private=private,
+                        recipient=recipient,
+                        dedupe_key=dedupe_key,
+                    )
+            except IntegrityError:
+                return None
+        else:
+            event = Event.objects.create(
+                kind=kind,
+                subject=subject[:300],
+                body=body,
+                url=url,
+                private=private,
+                recipient=recipient,
+            )
+        subscriptions = Subscription.objects.filter(kind=kind, active=True)
+        if private:
+            subscriptions = subscriptions.exclude(channel=Channel.MATRIX)
+        if recipient is not None:
+            subscriptions = subscriptions.exclude(Q(channel=Channel.EMAIL) & ~Q(user=recipient))
+        notifications = Notification.objects.bulk_create(
+            [Notification(event=event, subscription=s) for s in subscriptions]
+        )
+        from fedimage.notifications.tasks import deliver
+
+        for notification in notifications:
+            deliver.delay_on_commit(notification.pk)
+    return event
+
+
+def notify_blocker_critical(*, blocker: Blocker, escalated: bool = False) -> Event | None:
+    """A critical blocker was filed (or an existing one raised to critical)."""
+    verb = "raised to critical" if escalated else "filed"
+    return event_record(
+        kind=EventKind.BLOCKER_CRITICAL,
+        subject=f"Critical blocker {verb}: #{blocker.pk} {blocker.title}",
+        body=f"Reported by {blocker.reporter}; status {blocker.get_status_display()}.",
+        url=blocker.get_absolute_url(),
+        private=blocker.private,
+    )
+
+
+def notify_blocker_changed(*, blocker: Blocker, old_severity: str) -> Event | None:
+    if blocker.severity == Severity.CRITICAL and old_severity != Severity.CRITICAL:
+        return notify_blocker_critical(blocker=blocker, escalated=True)
+    return None
+
+
+def notify_milestone_status(*, milestone: Milestone, old_status: str) -> Event | None:
+    """A milestone moved into at risk or slipped (re-confirming the same status is no news)."""
+    if milestone.status == old_status or milestone.status not in AT_RISK_STATUSES:
+        return None
+    new = milestone.get_status_display().lower()
+    note = f"\n{milestone.status_note}" if milestone.status_note else ""
+    return event_record(
+        kind=EventKind.MILESTONE_AT_RISK,
+        subject=f"Milestone {new}: {milestone.title}",
+        body=f"{MilestoneStatus(old_status).label} → {milestone.get_status_display()}.{note}",
+        url=milestone.get_absolute_url(),
+    )
+
+
+def notify_image_health(*, state: TagState, was_unhealthy: bool) -> Event | None:
+    """An image tag's incident opened (it turned unhealthy) or closed (it recovered)."""
+    is_unhealthy = state.unhealthy_since is not None
+    if is_unhealthy == was_unhealthy:
+        return None
+    ref = f"{state.image.reference}:{state.tag}"
+    if is_unhealthy:
+        kind, subject = EventKind.IMAGE_UNHEALTHY, f"{ref} is {state.get_state_display().lower()}"
+    else:
+        kind, subject = EventKind.IMAGE_RECOVERED, f"{ref} is healthy again"
+    return event_record(kind=kind, subject=subject, body=state.reason, url=state.get_absolute_url())
+
+
+def action_items_due_record(*, today: date | None = None) -> int:
+    """Record one event per open action item due by today, once per item and due date."""
+    from fedimage.meetings.models import ActionItem, ActionStatus
+
+    today = today or timezone.localdate()
+    items = ActionItem.objects.filter(
+        status=ActionStatus.OPEN, due_date__isnull=False, due_date__lte=today
+    ).select_related("owner", "meeting")
+    recorded = 0
+    for item in items:
+        when = "today" if item.due_date == today else f"since {item.due_date:%Y-%m-%d}"
+        event = event_record(
+            kind=EventKind.ACTION_ITEM_DUE,
+            subject=f"Action item due {when}: {item.owner} to {item.text}"[:300],
+            body=f"From {item.meeting}.",
+            url=item.meeting.get_absolute_url(),
+            recipient=item.owner,
+            dedupe_key=f"action-item-due:{item.pk}:{item.due_date:%Y-%m-%d}",
+        )
+        recorded += event is not None
+    return recorded
+
+
+def pending_to_redeliver(*, now=None) -> list[int]:
+    """Pending notifications whose task was lost (no attempt in a while and no lease held)."""
+    now = now or timezone.now()
+    return list(
+        Notification.objects.filter(
+            status=NotificationStatus.PENDING, created_at__lt=now - REDELIVER_AFTER
+        )
+        .filter(Q(lease_until__isnull=True) | Q(lease_until__lt=now - REDELIVER_AFTER))
+        .values_list("pk", flat=True)[:500]
+    )
+
+
+# Delivering --------------------------------------------------------------------------------
+
+
+def notification_deliver(*, notification_id: int) -> str:
+    """Deliver one notification unless it was delivered already or is being delivered.
+
+    Raises DeliveryDeferred on a transient failure (the caller retries with backoff). A Matrix
+    retry reuses the notification's transaction ID, so the homeserver posts it at most once.
+    """
+    now = timezone.now()
+    claimed = (
+        Notification.objects.filter(pk=notification_id, status=NotificationStatus.PENDING)
+        .filter(Q(lease_until__isnull=True) | Q(lease_until__lte=now))
+        .update(lease_until=now + LEASE, attempts=F("attempts") + 1)
+    )
+    if not claimed:
+        return "not pending"
+    notification = Notification.objects.select_related("event", "subscription__user").get(
+        pk=notification_id
+    )
+    if not notification.subscription.active:
+        _finish(notification, NotificationStatus.SKIPPED, error="the subscription was turned off")
+        return "skipped"
+    try:
+        if notification.subscription.channel == Channel.MATRIX:
+            remote_id = _send_matrix(notification)
+        else:
+            remote_id = _send_email(notification)
+    except DeliveryDeferred as exc:
+        if notification.attempts >= MAX_ATTEMPTS:
+            _finish(notification, NotificationStatus.FAILED, error=f"gave up: {exc}")
+            return "failed"
+        notification.lease_until = None
+        notification.last_error = str(exc)
+        notification.save(update_fields=["lease_until", "last_error"])
+        raise
+    except DeliveryRefused as exc:
+        _finish(notification, NotificationStatus.FAILED, error=str(exc))
+        return "failed"
+    _finish(notification, NotificationStatus.SENT, remote_id=remote_id)
+    return "sent"
+
+
+def _finish(
+    notification: Notification, status: str, *, error: str = "", remote_id: str = ""
+) -> None:
+    notification.status = status
+    notification.lease_until = None
+    notification.last_error = error
+    notification.remote_id = remote_id
+    notification.sent_at = timezone.now() if status == NotificationStatus.SENT else None
+    notification.save(update_fields=["status", "lease_until", "last_error", "remote_id", "sent_at"])
+
+
+def message_text(event: Event) -> str:
+    lines = [event.subject]
+    if event.body:
+        lines.append(event.body)
+    if event.url:
+        lines.append(settings.NOTIFICATIONS_SITE_URL.rstrip("/") + event.url)
+    return "\n".join(lines)
+
+
+def _matrix_token() -> str:
+    name = settings.NOTIFICATIONS_MATRIX_TOKEN_ENV
+    token = os.environ.get(name, "") if name else ""
+    if not token:
+        raise DeliveryRefused(f"Matrix is not configured: the variable {name} is not set")
+    return token
+
+
+def _scrub(text: str, secret: str) -> str:
+    return text.replace(secret, "[token]") if secret else text
+
+
+def _send_matrix(notification: Notification) -> str:
+    if not settings.NOTIFICATIONS_MATRIX_HOMESERVER:
+        raise DeliveryRefused("Matrix is not configured: NOTIFICATIONS_MATRIX_HOMESERVER is empty")
+    token = _matrix_token()
+    client = MatrixClient(base_url=settings.NOTIFICATIONS_MATRIX_HOMESERVER, token=token)
+    try:
+        sent = client.send_notice(
+            room=notification.subscription.room,
+            txn_id=notification.txn_id,
+            body=message_text(notification.event),
+        )
+    except MatrixUnavailable as exc:
+        raise DeliveryDeferred(_scrub(str(exc), token), retry_after=exc.retry_after) from None
+    except MatrixError as exc:
+        raise DeliveryRefused(_scrub(str(exc), token)) from None
+    finally:
+        client.close()
+    return sent.event_id
+
+
+def _send_email(notification: Notification) -> str:
+    user = notification.subscription.user
+    address = getattr(user, "email", "") if user is not None else ""
+    if not address:
+        raise DeliveryRefused(f"{user} has no e-mail address")
+    event = notification.event
+    try:
+        send_mail(
+            subject=f"[fedimage] {event.subject}",
+            message=message_text(event),
+            from_email=None,
+            recipient_list=[address],
+        )
+    except smtplib.SMTPRecipientsRefused as exc:
+        raise DeliveryRefused(f"the mail server refused {address}") from exc
+    except (smtplib.SMTPException, OSError) as exc:
+        raise DeliveryDeferred(f"the mail server failed: {type(exc).__name__}") from None
+    return ""
+
+
+# Subscriptions -----------------------------------------------------------------------------
+
+
+@transaction.atomic
+def email_subscriptions_set(*, user: User, kinds: set[str]) -> None:
+    """Subscribe the signed-in user's e-mail to exactly these kinds of event."""
+    if not user.is_authenticated:
+        raise PermissionDenied("Sign in to subscribe.")
+    unknown = set(kinds) - set(EventKind.values)
+    if unknown:
+        raise ValidationError({"kinds": f"Unknown events: {', '.join(sorted(unknown))}."})
+    for kind in EventKind.values:
+        Subscription.objects.update_or_create(
+            channel=Channel.EMAIL,
+            user=user,
+            kind=kind,
+            defaults={"active": kind in kinds},
+            create_defaults={"active": kind in kinds, "created_by": user},
+        )
+
+
+@transaction.atomic
+def room_subscribe(*, user: User, room: str, kinds: set[str]) -> list[Subscription]:
+    """Subscribe a Matrix room to these kinds of event (leads only)."""
+    if not is_lead(user) or not isinstance(user, AuthUser):
+        raise PermissionDenied("Only initiative leads may subscribe Matrix rooms.")
+    room = room.strip()
+    if not ROOM_RE.match(room):
+        raise ValidationError({"room": "Give a room ID (!abc:server) or alias (#room:server)."})
+    if not kinds or set(kinds) - set(EventKind.values):
+        raise ValidationError({"kinds": "Choose at least one kind of event."})
+    return [
+        Subscription.objects.update_or_create(
+            channel=Channel.MATRIX,
+            room=room,
+            kind=kind,
+            defaults={"active": True},
+            create_defaults={"active": True, "created_by": user},
+        )[0]
+        for kind in sorted(kinds)
+    ]
+
+
+@transaction.atomic
+def subscription_delete(*, user: User, subscription: Subscription) -> None:
+    """Remove a subscription: a room's by a lead, an e-mail one by its owner or a lead."""
+    own = user.is_authenticated and subscription.user_id == user.pk
+    if not (is_lead(user) or (own and subscription.channel == Channel.EMAIL)):
+        raise PermissionDenied("You may not remove this subscription.")
+    subscription.delete()
