@@ -10,6 +10,8 @@ from django.urls import reverse
 from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
+from fedimage.initiative.validators import no_control_characters, single_line
+
 
 class MilestoneStatus(models.TextChoices):
     NOT_STARTED = "not_started", "Not started"
@@ -250,8 +252,10 @@ def tracking_key(url: str) -> tuple[str, int | None]:
 class Blocker(models.Model):
     """Something that stands in the initiative's way, filed by a stakeholder."""
 
-    title = models.CharField(max_length=200)
-    description = models.TextField(blank=True, help_text="Markdown.")
+    title = models.CharField(max_length=200, validators=[single_line])
+    description = models.TextField(
+        blank=True, help_text="Markdown.", validators=[no_control_characters]
+    )
     severity = models.CharField(max_length=10, choices=Severity.choices, default=Severity.MAJOR)
     status = models.CharField(
         max_length=20, choices=BlockerStatus.choices, default=BlockerStatus.OPEN

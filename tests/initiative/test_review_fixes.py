@@ -145,3 +145,16 @@ def test_lead_group_may_change_milestones_in_the_admin(lead):
     assert lead.has_perm("initiative.change_milestone")
     assert lead.has_perm("initiative.change_migration")
     assert not lead.has_perm("initiative.delete_blocker")
+
+
+def test_control_characters_and_line_breaks_in_a_blocker_title_are_refused(member_client, initiative):
+    response = member_client.post(
+        "/blockers/new/", {"title": "Bad\x0btitle here", "severity": "major", "category": "other"}
+    )
+    assert response.status_code == 400
+    assert "Remove the control characters from this text." in response.content.decode()
+    api = member_client.post(
+        "/api/blockers/", {"title": "Two\nlines of title"}, content_type="application/json"
+    )
+    assert api.status_code == 400
+    assert Blocker.objects.count() == 0
