@@ -147,7 +147,7 @@ def test_lead_group_may_change_milestones_in_the_admin(lead):
     assert not lead.has_perm("initiative.delete_blocker")
 
 
-def test_control_characters_and_line_breaks_in_a_blocker_title_are_refused(member_client, initiative):
+def test_control_characters_and_line_breaks_in_titles_are_refused(member_client, initiative):
     response = member_client.post(
         "/blockers/new/", {"title": "Bad\x0btitle here", "severity": "major", "category": "other"}
     )
