@@ -87,6 +87,11 @@ class Item:
             parts.append(self.note)
         return "; ".join(parts)
 
+    @property
+    def back_words(self) -> str:
+        """The moves that came back to where they started, each with the values it went through."""
+        return "; ".join(f"{m.label}: {m.words}" for m in self.moves if m.changed_back)
+
 
 @dataclass(frozen=True)
 class HealthItem:

@@ -6,8 +6,11 @@ visitor sees: private blockers never appear.
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime, timedelta
+from urllib.parse import urlsplit
 
+from django.conf import settings
 from django.contrib.auth.models import AnonymousUser
 from django.contrib.syndication.views import Feed
 from django.http import HttpRequest, HttpResponse
@@ -22,6 +25,10 @@ from fedimage.initiative.selectors import blocker_list
 from fedimage.meetings.models import Meeting
 
 FEED_SIZE = 50
+# XML 1.0 cannot carry these C0 controls; Django's feed writer refuses them with an error.
+_XML_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
+# iCalendar TEXT allows tab but no other control (RFC 5545 3.3.11); line breaks are escaped first.
+_ICAL_CONTROL = re.compile(r"[\x00-\x08\x0a-\x1f\x7f]")
 
 
 class BlockerFeed(Feed):
@@ -37,13 +44,13 @@ class BlockerFeed(Feed):
     def items(self):
         return blocker_list(user=AnonymousUser()).order_by("-updated_at", "-id")[:FEED_SIZE]
 
+    # Text saved before control characters were refused must not break the whole feed.
     def item_title(self, item: Blocker) -> str:
-        return (
-            f"#{item.pk} {item.title} [{item.get_severity_display()}, {item.get_status_display()}]"
-        )
+        title = _XML_CONTROL.sub("", item.title)
+        return f"#{item.pk} {title} [{item.get_severity_display()}, {item.get_status_display()}]"
 
     def item_description(self, item: Blocker) -> str:
-        return str(render_markdown(item.description))
+        return _XML_CONTROL.sub("", str(render_markdown(item.description)))
 
     def item_pubdate(self, item: Blocker) -> datetime:
         return item.created_at
@@ -62,13 +69,20 @@ class BlockerFeed(Feed):
 
 
 def ical_escape(text: str) -> str:
-    return (
+    escaped = (
         text.replace("\\", "\\\\")
         .replace(";", "\\;")
         .replace(",", "\\,")
         .replace("\r\n", "\\n")
+        .replace("\r", "\\n")
         .replace("\n", "\\n")
     )
+    return _ICAL_CONTROL.sub("", escaped)
+
+
+def uid_domain() -> str:
+    """The right-hand side of every UID: the site's own host, never the request's."""
+    return urlsplit(settings.NOTIFICATIONS_SITE_URL).hostname or "fedimage"
 
 
 def ical_fold(line: str) -> str:
@@ -89,9 +103,10 @@ def _utc(value: datetime) -> str:
     return value.astimezone(UTC).strftime("%Y%m%dT%H%M%SZ")
 
 
-def calendar_text(*, base_url: str, host: str, now: datetime | None = None) -> str:
+def calendar_text(*, base_url: str, now: datetime | None = None) -> str:
     now = now or timezone.now()
     stamp = _utc(now)
+    host = uid_domain()
     lines = [
         "BEGIN:VCALENDAR",
         "VERSION:2.0",
@@ -134,7 +149,7 @@ def calendar_text(*, base_url: str, host: str, now: datetime | None = None) -> s
 @require_GET
 def calendar(request: HttpRequest) -> HttpResponse:
     base_url = request.build_absolute_uri("/").rstrip("/")
-    body = calendar_text(base_url=base_url, host=request.get_host().split(":")[0])
+    body = calendar_text(base_url=base_url)
     response = HttpResponse(body, content_type="text/calendar; charset=utf-8")
     response["Content-Disposition"] = 'inline; filename="fedimage.ics"'
     return response

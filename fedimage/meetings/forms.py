@@ -2,8 +2,15 @@
 
 from django import forms
 from django.contrib.auth import get_user_model
+from django.core.validators import RegexValidator
 
 from fedimage.meetings.models import ActionStatus, Meeting, ReviewState, VoteValue
+
+# Decisions, reasons and action items are single lines of the minutes; a line break would
+# start a heading or a list item of its own there.
+_single_line = RegexValidator(
+    r"[\r\n]", inverse_match=True, message="Keep it on one line, without line breaks."
+)
 
 
 def _users():
@@ -54,12 +61,12 @@ class NotesForm(forms.Form):
 
 
 class DecisionForm(forms.Form):
-    text = forms.CharField(label="Agreed", max_length=2000)
+    text = forms.CharField(label="Agreed", max_length=2000, validators=[_single_line])
 
 
 class ActionItemForm(forms.Form):
     owner = forms.ModelChoiceField(queryset=_users(), to_field_name="username")
-    text = forms.CharField(label="Action", max_length=500)
+    text = forms.CharField(label="Action", max_length=500, validators=[_single_line])
     due_date = forms.DateField(
         required=False, widget=forms.DateInput(attrs={"type": "date"}), label="Due"
     )
@@ -78,7 +85,9 @@ class ReviewDecisionForm(forms.Form):
             (ReviewState.NEEDS_INFO, ReviewState.NEEDS_INFO.label),
         ],
     )
-    reason = forms.CharField(max_length=2000, help_text="For the minutes.")
+    reason = forms.CharField(
+        max_length=2000, help_text="For the minutes.", validators=[_single_line]
+    )
 
 
 class VoteForm(forms.Form):

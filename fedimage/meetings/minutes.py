@@ -21,12 +21,24 @@ FORMATS = {
     "discourse": ("Markdown for Discourse", "md"),
     "text": ("Plain text (Fedora meeting minutes)", "txt"),
 }
-_MD_SPECIAL = re.compile(r"([\\`*_\[\]<>|~])")
+_MD_SPECIAL = re.compile(r"([\\`*_\[\]<>|~#])")
+# Matrix clients notify everyone in the room for "@room" anywhere in a message body.
+_ROOM_PING = re.compile(r"@(room)", re.IGNORECASE)
+
+
+def one_line(text: str) -> str:
+    """Fold runs of whitespace, line breaks included, into single spaces."""
+    return " ".join(text.split())
+
+
+def defuse_room_ping(text: str) -> str:
+    """Keep "@room" readable but stop it from notifying a whole Matrix room."""
+    return _ROOM_PING.sub("@\u2060\\1", text)
 
 
 def md(text: str) -> str:
-    """Escape text for Markdown so a title never turns into markup or a link."""
-    return _MD_SPECIAL.sub(r"\\\1", text)
+    """Escape text for Markdown on one line: no markup, link, heading, list or room ping."""
+    return defuse_room_ping(_MD_SPECIAL.sub(r"\\\1", one_line(text)))
 
 
 @dataclass
@@ -69,10 +81,11 @@ def build_minutes(meeting: Meeting, *, base_url: str = "") -> Minutes:
     agenda = agenda_for(meeting, user=viewer)
     topics = [Topic("Roll call", [Line(", ".join(_present(meeting)) or "nobody recorded")])]
     since = Topic(f"Since the last meeting ({agenda.since:%Y-%m-%d} to {agenda.until:%Y-%m-%d})")
-    for _key, heading, items in agenda.sections():
+    for key, heading, items in agenda.sections():
         for item in items:
             url = item.url if item.url.startswith("http") else base_url + item.url
-            words = f" ({item.words})" if item.words else ""
+            said = item.back_words if key == "changed-back" else item.words
+            words = f" ({said})" if said else ""
             since.lines.append(Line(f"{heading}: {item.label}{words}", url))
     if not since.lines:
         since.lines.append(Line("Nothing changed."))
@@ -152,7 +165,7 @@ def render_matrix(m: Minutes) -> str:
         out += [f"- (carried, {a.status}) {md(_action_words(a))}" for a in carried]
         out.append("")
     if m.notes:
-        out += ["**Notes**", m.notes, ""]
+        out += ["**Notes**", defuse_room_ping(m.notes), ""]
     out.append(f"Full minutes: {m.url}")
     return "\n".join(out) + "\n"
 
@@ -196,35 +209,37 @@ def render_text(m: Minutes) -> str:
     def heading(text: str, char: str = "-") -> list[str]:
         return [text, char * len(text)]
 
-    rule = "=" * max(len(m.title), 40)
+    # Every entry stays on its line: typed text never starts a heading or an item of its own.
+    title = one_line(m.title)
+    rule = "=" * max(len(title), 40)
     out = [
         rule,
-        m.title,
+        title,
         rule,
         "",
-        f"Meeting started by {m.chair or 'the chair'} at {m.starts}.",
+        f"Meeting started by {one_line(m.chair) or 'the chair'} at {m.starts}.",
         "",
     ]
     out += heading("Meeting summary")
     for topic in m.topics:
-        out.append(f"* {topic.title}")
+        out.append(f"* {one_line(topic.title)}")
         for line in topic.lines:
-            out.append(f"  * {line.text}" + (f" <{line.url}>" if line.url else ""))
-        out += [f"  * AGREED: {text}" for text in topic.agreed]
+            out.append(f"  * {one_line(line.text)}" + (f" <{line.url}>" if line.url else ""))
+        out += [f"  * AGREED: {one_line(text)}" for text in topic.agreed]
     new = [a for a in m.actions if not a.carried]
     if new:
         out.append("* Action items")
-        out += [f"  * ACTION: {_action_words(a)}" for a in new]
+        out += [f"  * ACTION: {one_line(_action_words(a))}" for a in new]
     out += ["", f"Meeting ended at {m.ends}.", ""]
     out += heading("Action items")
     open_items = [a for a in m.actions if a.status == "open"]
-    out += [f"* {_action_words(a)}" for a in open_items] or ["* (none)"]
+    out += [f"* {one_line(_action_words(a))}" for a in open_items] or ["* (none)"]
     out.append("")
     out += heading("Action items, by person")
     owners = sorted({a.owner for a in open_items})
     for owner in owners:
         out.append(f"* {owner}")
-        out += [f"  * {_action_words(a)}" for a in open_items if a.owner == owner]
+        out += [f"  * {one_line(_action_words(a))}" for a in open_items if a.owner == owner]
     if not owners:
         out.append("* (none)")
     out.append("")

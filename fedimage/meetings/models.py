@@ -5,11 +5,15 @@ from __future__ import annotations
 from datetime import timedelta
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.urls import reverse
 from django.utils import timezone
 
 from fedimage.initiative.models import Blocker
+
+# Far-off dates overflow the date arithmetic of the agenda, the calendar and the pages.
+MEETING_YEARS = (2000, 2100)
 
 
 def _choices_check(field: str, choices: type[models.Choices], name: str) -> models.CheckConstraint:
@@ -49,6 +53,13 @@ class Meeting(models.Model):
 
     def get_absolute_url(self) -> str:
         return reverse("meetings:detail", kwargs={"pk": self.pk})
+
+    def clean(self) -> None:
+        first, last = MEETING_YEARS
+        if self.starts_at is not None and not first <= self.starts_at.year <= last:
+            raise ValidationError(
+                {"starts_at": f"Schedule the meeting between the years {first} and {last}."}
+            )
 
     @property
     def ends_at(self):

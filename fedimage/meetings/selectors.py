@@ -60,6 +60,11 @@ class Tally:
         return ReviewState(self.state).label
 
     @property
+    def is_open_for_votes(self) -> bool:
+        """Members vote until the meeting accepts or rejects it; needing information is no end."""
+        return self.state in UNDECIDED_STATES
+
+    @property
     def justification(self) -> str:
         return self.review.justification if self.review else ""
 
@@ -115,13 +120,23 @@ def _has_review(blocker: Blocker) -> bool:
 
 
 def reviews_for_meeting(*, meeting: Meeting, user) -> list[Tally]:
-    """Blockers the meeting reviews: open ones not yet decided, and those it decided."""
+    """Blockers the meeting reviews: open ones not yet decided, and those it decided.
+
+    Blockers filed after the meeting ended are a later meeting's business, and a blocker this
+    meeting decided stays in its review even when a later meeting decides it again.
+    """
     undecided = Q(review__isnull=True) | Q(review__state__in=UNDECIDED_STATES)
+    decided_here = Decision.objects.filter(meeting=meeting, blocker__isnull=False).values("blocker")
     blockers = (
         blockers_visible_to(user)
         .filter(
-            (undecided & ~Q(status__in=CLOSED_BLOCKER_STATUSES))
+            (
+                undecided
+                & ~Q(status__in=CLOSED_BLOCKER_STATUSES)
+                & Q(created_at__lte=meeting.ends_at)
+            )
             | Q(review__decided_at_meeting=meeting)
+            | Q(pk__in=decided_here)
         )
         .select_related("reporter", "review__decided_by", "review__decided_at_meeting")
         .prefetch_related(_review_prefetch())

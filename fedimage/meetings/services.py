@@ -146,12 +146,16 @@ def review_justify(*, blocker: Blocker, user: User, justification: str) -> Block
 
 @transaction.atomic
 def vote_cast(*, blocker: Blocker, user: User, value: int, comment: str = "") -> tuple[Vote, bool]:
-    """Cast or change the user's vote on a blocker; returns the vote and whether it is new."""
+    """Cast or change the user's vote on an undecided blocker; return it and whether it is new."""
     if not user.is_authenticated:
         raise PermissionDenied("Sign in to vote.")
     if value not in VoteValue.values:
         raise ValidationError({"value": "Vote +1, 0 or -1."})
     review = _review_for(blocker)
+    if not review.is_undecided:
+        raise ValidationError(
+            {"value": f"The meeting decided on #{blocker.pk}; voting on it is closed."}
+        )
     vote, created = Vote.objects.update_or_create(
         review=review,
         voter=user,

@@ -230,11 +230,17 @@ def vote(request: HttpRequest, blocker_pk: int) -> HttpResponse:
     blocker = get_object_or_404(blockers_visible_to(request.user), pk=blocker_pk)
     form = VoteForm(request.POST)
     if form.is_valid():
-        cast, created = services.vote_cast(blocker=blocker, user=request.user, **form.cleaned_data)
-        verb = "recorded" if created else "changed"
-        messages.success(
-            request, f"Your vote {cast.get_value_display()} on #{blocker.pk} is {verb}."
-        )
+        try:
+            cast, created = services.vote_cast(
+                blocker=blocker, user=request.user, **form.cleaned_data
+            )
+        except ValidationError as exc:
+            messages.error(request, " ".join(exc.messages))
+        else:
+            verb = "recorded" if created else "changed"
+            messages.success(
+                request, f"Your vote {cast.get_value_display()} on #{blocker.pk} is {verb}."
+            )
     else:
         _form_errors(request, form)
     return _back(request, blocker.get_absolute_url())

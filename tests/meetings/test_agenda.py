@@ -101,6 +101,51 @@ def test_a_status_changed_and_changed_back_is_listed_apart_not_as_news(
     assert item.label == milestone.title
     assert item.move("Status").words == "Not started → At risk → Not started"
     assert item.move("Status").changed_back
+    assert item.words == ""
+    assert item.back_words == "Status: Not started → At risk → Not started"
+
+
+def section(html: str, heading_id: str) -> str:
+    """The agenda list under the heading with this id."""
+    return html.split(f'id="{heading_id}"', 1)[1].split("</ul>", 1)[0]
+
+
+def test_changed_back_moves_are_spelt_out_on_the_pages_in_the_minutes_and_the_api(
+    client, initiative, clock, meetings, member, lead
+):
+    _, current = meetings
+    clock.set(T0 - DAY)
+    blocker = blocker_file(reporter=member, title="Flaky composefs", severity="major")
+    clock.set(T0 + DAY)
+    blocker_update(blocker=blocker, user=lead, severity="critical")
+    clock.set(T0 + 2 * DAY)
+    blocker_update(blocker=blocker, user=lead, severity="major")
+    clock.set(T0 + 3 * DAY)
+    blocker_update(blocker=blocker, user=lead, status=BlockerStatus.RESOLVED)
+    clock.set(T0 + WEEK + DAY)
+
+    agenda = agenda_for(current, user=lead)
+    [resolved] = agenda.blockers_resolved
+    [back] = agenda.changed_back
+    assert resolved.words == "Status: Open → Resolved"
+    assert back.back_words == "Severity: Major → Critical → Major"
+
+    label = f"#{blocker.pk} Flaky composefs"
+    said = '<span class="agenda-words">Severity: Major → Critical → Major</span>'
+    page = client.get(f"/meetings/{current.pk}/").content.decode()
+    assert said in section(page, "agenda-changed-back")
+    assert "Status:" not in section(page, "agenda-changed-back")
+    assert "Status: Open → Resolved" in section(page, "agenda-blockers-resolved")
+    present = client.get(f"/meetings/{current.pk}/present/").content.decode()
+    assert said in section(present, "s-changed-back")
+    text = client.get(f"/meetings/{current.pk}/minutes/text/").content.decode()
+    assert f"  * Changed and changed back: {label} (Severity: Major → Critical → Major) <" in text
+    assert f"  * Blockers resolved: {label} (Status: Open → Resolved) <" in text
+    sections = {
+        s["key"]: s for s in client.get(f"/api/meetings/{current.pk}/").json()["agenda"]["sections"]
+    }
+    [item] = sections["changed-back"]["items"]
+    assert (item["label"], item["words"]) == (label, "Severity: Major → Critical → Major")
 
 
 def test_a_blocker_filed_and_resolved_between_meetings_shows_once_as_filed_and_resolved(

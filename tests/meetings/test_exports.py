@@ -1,10 +1,13 @@
 """Minutes in three formats, and the iCalendar and Atom feeds, parsed back."""
 
+import re
 import xml.etree.ElementTree as ET
 from datetime import UTC, date, datetime
 
 import pytest
+from django.test import Client
 
+from fedimage.initiative.models import Blocker
 from fedimage.initiative.services import blocker_file
 from fedimage.meetings import services
 from fedimage.meetings.feeds import ical_fold
@@ -73,16 +76,39 @@ def test_plain_text_minutes_follow_fedora_meeting_minutes(client, held_meeting):
     assert "Embargoed" not in text
 
 
-def test_matrix_minutes_escape_markdown_and_link_blockers(client, held_meeting):
+# Typed text as services store it: line breaks that would open a heading and a list, a room ping.
+UNRULY = "Ask @room\n# for testers\r\n- on aarch64"
+
+
+def test_matrix_minutes_escape_markdown_and_link_blockers(client, held_meeting, lead):
     meeting, blocker = held_meeting
+    services.decision_record(meeting=meeting, user=lead, text=UNRULY)
+    meeting.notes = "Quiet week. @Room, see you."
+    meeting.save()
     text = minutes(client, meeting, "matrix")
     assert text.startswith("**Fedora Image Mode weekly meeting: minutes, 2030-11-20 16:00 UTC**")
     assert "Chair: leader · Present: leader, stakeholder" in text
-    assert f"- [#{blocker.pk} bootc \\[upgrade\\] \\*fails\\* on aarch64: Accepted" in text
+    assert f"- [\\#{blocker.pk} bootc \\[upgrade\\] \\*fails\\* on aarch64: Accepted" in text
     assert f"](http://testserver/blockers/{blocker.pk}/)" in text
     assert "- ACTION: stakeholder to file it upstream (due 2030-12-01)" in text
     assert "- (carried, open) leader to ping releng" in text
+    assert "- AGREED: Ask @\u2060room \\# for testers - on aarch64\n" in text
+    assert "Quiet week. @\u2060Room, see you." in text
+    assert not re.search("@room", text, re.IGNORECASE)
+    assert not re.search(r"^(#|- on)", text, re.MULTILINE)
     assert "Embargoed" not in text
+
+
+def test_plain_text_minutes_keep_each_entry_on_its_line(client, held_meeting, lead, member):
+    meeting, _ = held_meeting
+    services.decision_record(meeting=meeting, user=lead, text=UNRULY)
+    services.action_item_add(meeting=meeting, user=lead, owner=member, text="a\nb\rc")
+    text = minutes(client, meeting, "text")
+    assert "  * AGREED: Ask @room # for testers - on aarch64\n" in text
+    assert "  * ACTION: stakeholder to a b c\n" in text
+    assert "* stakeholder to a b c\n" in text
+    assert "\r" not in text
+    assert not re.search(r"^(#|- on|b|c)", text, re.MULTILINE)
 
 
 def test_discourse_minutes_have_headings_and_a_task_list(client, held_meeting):
@@ -112,6 +138,7 @@ def parse_ical(body: bytes) -> list[dict]:
     raw = body.split(b"\r\n")[:-1]
     assert all(len(line) <= 75 for line in raw), "lines fold at 75 octets"
     assert b"\n" not in b"".join(raw)
+    assert not re.search(rb"[\x00-\x08\x0a-\x1f\x7f]", b"".join(raw)), "no control characters"
     lines: list[str] = []
     for line in (r.decode() for r in raw):
         if line.startswith(" "):
@@ -143,9 +170,12 @@ def unescape(value: str) -> str:
     return value.replace("\\n", "\n").replace("\\,", ",").replace("\\;", ";").replace("\\\\", "\\")
 
 
-def test_calendar_feed_lists_milestones_and_meetings(client, held_meeting, lead):
+def test_calendar_feed_lists_milestones_and_meetings(client, held_meeting, lead, settings):
+    settings.NOTIFICATIONS_SITE_URL = "https://fedimage.example.org/"
     meeting, _ = held_meeting
-    meeting.title = "Weekly; with, commas — and a long title " + "é" * 40
+    # Saved without validation, as older rows may be: line breaks, a lone CR, C0 controls.
+    meeting.title = "Weekly; with,\ncommas\r— and\x02 a\x1f long\ttitle\x7f " + "é" * 40
+    meeting.location = "#bootc:fedoraproject.org;\r\nor Jitsi, \x0bif down"
     meeting.save()
     response = client.get("/feeds/calendar.ics")
     assert response["Content-Type"] == "text/calendar; charset=utf-8"
@@ -153,15 +183,19 @@ def test_calendar_feed_lists_milestones_and_meetings(client, held_meeting, lead)
     by_uid = {e["UID"]: e for e in events}
     for e in events:
         assert {"UID", "DTSTAMP", "DTSTART", "SUMMARY"} <= e.keys()
-    milestone = by_uid["milestone-production-base-images@testserver"]
+    milestone = by_uid["milestone-production-base-images@fedimage.example.org"]
     assert milestone["DTSTART;"] == "VALUE=DATE"
     assert milestone["DTSTART"] == "20261020"
     assert unescape(milestone["SUMMARY"]) == "Fedora 45: Production (rolling) base images"
     assert milestone["URL"] == "http://testserver/milestones/production-base-images/"
-    held = by_uid[f"meeting-{meeting.pk}@testserver"]
+    held = by_uid[f"meeting-{meeting.pk}@fedimage.example.org"]
     assert datetime.strptime(held["DTSTART"], "%Y%m%dT%H%M%SZ").replace(tzinfo=UTC) == T0 + WEEK
     assert held["DTEND"] == "20301120T170000Z"
-    assert unescape(held["SUMMARY"]) == meeting.title
+    assert unescape(held["SUMMARY"]) == ("Weekly; with,\ncommas\n— and a long\ttitle " + "é" * 40)
+    assert unescape(held["LOCATION"]) == "#bootc:fedoraproject.org;\nor Jitsi, if down"
+    # Fetched through another host name, the events keep their UIDs: no duplicates in calendars.
+    other = Client(HTTP_HOST="localhost").get("/feeds/calendar.ics")
+    assert {e["UID"] for e in parse_ical(other.content)} == by_uid.keys()
 
 
 def test_folding_never_splits_a_multibyte_character():
@@ -173,7 +207,13 @@ def test_folding_never_splits_a_multibyte_character():
 
 def test_blocker_atom_feed_is_valid_atom_without_private_blockers(client, held_meeting):
     _, blocker = held_meeting
+    # Text saved before control characters were refused, with other odd but valid characters.
+    Blocker.objects.filter(pk=blocker.pk).update(
+        title="bootc [upgrade]\x01 *fails* on\x1f aarch64 <&> é\t🚀",
+        description="Seen on\x0b every\x0e board & <b>more</b>\x08.",
+    )
     response = client.get("/feeds/blockers.atom")
+    assert response.status_code == 200
     assert response["Content-Type"].startswith("application/atom+xml")
     # Our own output, parsed back to prove it is well-formed Atom.
     feed = ET.fromstring(response.content)  # noqa: S314
@@ -182,8 +222,9 @@ def test_blocker_atom_feed_is_valid_atom_without_private_blockers(client, held_m
     assert feed.find(f"{ATOM}updated") is not None
     entries = feed.findall(f"{ATOM}entry")
     titles = [e.find(f"{ATOM}title").text for e in entries]
-    assert titles == [f"#{blocker.pk} bootc [upgrade] *fails* on aarch64 [Major, Open]"]
+    assert titles == [f"#{blocker.pk} bootc [upgrade] *fails* on aarch64 <&> é\t🚀 [Major, Open]"]
     entry = entries[0]
+    assert entry.find(f"{ATOM}summary").text == "<p>Seen on every board &amp; more.</p>"
     assert entry.find(f"{ATOM}link").get("href") == f"http://testserver/blockers/{blocker.pk}/"
     assert entry.find(f"{ATOM}author/{ATOM}name").text == "stakeholder"
     assert {c.get("term") for c in entry.findall(f"{ATOM}category")} == {"Other", "Major", "Open"}

@@ -6,7 +6,7 @@ import pytest
 from django.contrib.auth.models import AnonymousUser
 from django.core.exceptions import PermissionDenied, ValidationError
 
-from fedimage.initiative.models import BlockerStatus
+from fedimage.initiative.models import Blocker, BlockerStatus
 from fedimage.initiative.services import blocker_file, blocker_update
 from fedimage.meetings import selectors, services
 from fedimage.meetings.models import ActionStatus, Decision, Meeting, ReviewState, Vote
@@ -53,6 +53,67 @@ def test_tally_names_the_attendees_who_have_not_voted(
 
     assert [v.voter for v in tally.votes] == [member]
     assert [u.username for u in tally.not_voted] == ["bystander", "leader"]
+
+    # Nobody recorded as present: a vote is no attendee's, and nobody is missing either.
+    meeting.attendees.clear()
+    [tally] = selectors.reviews_for_meeting(meeting=meeting, user=lead)
+    assert ([v.voter for v in tally.votes], tally.not_voted) == ([member], [])
+
+
+def test_meetings_are_scheduled_between_the_years_2000_and_2100(lead):
+    for year in (1, 1999, 2101, 9999):
+        with pytest.raises(ValidationError) as caught:
+            services.meeting_schedule(user=lead, starts_at=T0.replace(year=year))
+        assert caught.value.message_dict == {
+            "starts_at": ["Schedule the meeting between the years 2000 and 2100."]
+        }
+    assert not Meeting.objects.exists()
+    services.meeting_schedule(user=lead, starts_at=T0.replace(year=2100, month=12, day=31))
+
+
+def test_votes_close_once_the_meeting_accepts_or_rejects_a_blocker(blocker, meetings, member, lead):
+    _, meeting = meetings
+    services.vote_cast(blocker=blocker, user=member, value=1)
+    services.review_decide(
+        blocker=blocker, meeting=meeting, user=lead, state="needs_info", reason="which arches?"
+    )
+    services.vote_cast(blocker=blocker, user=member, value=0)  # still open: more to learn
+    for state in ("accepted", "rejected"):
+        services.review_decide(
+            blocker=blocker, meeting=meeting, user=lead, state=state, reason="decided"
+        )
+        with pytest.raises(ValidationError, match="voting on it is closed"):
+            services.vote_cast(blocker=blocker, user=member, value=-1)
+        with pytest.raises(ValidationError):
+            services.vote_cast(blocker=blocker, user=lead, value=1)
+    assert [(v.voter, v.value) for v in Vote.objects.all()] == [(member, 0)]
+
+
+def test_a_held_meetings_review_keeps_what_it_decided_and_leaves_out_later_blockers(
+    initiative, clock, meetings, member, lead
+):
+    _, meeting = meetings
+    clock.set(T0 + DAY)
+    decided = blocker_file(reporter=member, title="Decided at this meeting")
+    blocker_file(reporter=member, title="Still waiting")
+    clock.set(meeting.starts_at + timedelta(minutes=10))
+    services.review_decide(
+        blocker=decided, meeting=meeting, user=lead, state="accepted", reason="blocks F45"
+    )
+    clock.set(meeting.ends_at + DAY)
+    late = blocker_file(reporter=member, title="Filed after the meeting")
+    # created_at's default was bound before the clock was patched: date it by hand.
+    Blocker.objects.filter(pk=late.pk).update(created_at=meeting.ends_at + DAY)
+    later = services.meeting_schedule(user=lead, starts_at=T0 + 2 * WEEK)
+    services.review_decide(
+        blocker=decided, meeting=later, user=lead, state="rejected", reason="fixed upstream"
+    )
+
+    def titles(m):
+        return [t.blocker.title for t in selectors.reviews_for_meeting(meeting=m, user=lead)]
+
+    assert titles(meeting) == ["Decided at this meeting", "Still waiting"]
+    assert titles(later) == ["Decided at this meeting", "Still waiting", "Filed after the meeting"]
 
 
 def test_a_lead_decides_a_review_with_a_reason_recorded_as_a_decision_of_the_meeting(

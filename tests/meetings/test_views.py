@@ -9,7 +9,7 @@ from django.test import Client, RequestFactory
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from fedimage.initiative.models import BlockerStatus, Milestone
+from fedimage.initiative.models import Blocker, BlockerStatus, Milestone
 from fedimage.initiative.services import blocker_file, blocker_update
 from fedimage.meetings import services
 from fedimage.meetings.models import ActionItem, Decision, Meeting, ReviewState, Vote
@@ -191,3 +191,76 @@ def test_meeting_pages_cost_a_constant_number_of_queries(lead_client, initiative
     page = lead_client.get(urls[0]).content.decode()
     assert page.count("Review me 7") >= 1
     assert "Resolved 8" in page  # the agenda really covered the grown history
+
+
+def test_the_tally_says_nobody_is_present_when_votes_come_from_no_attendee(
+    client, meetings, blocker, member
+):
+    _, meeting = meetings
+    services.vote_cast(blocker=blocker, user=member, value=1)
+    for url in (f"/meetings/{meeting.pk}/", f"/meetings/{meeting.pk}/present/"):
+        page = client.get(url).content.decode()
+        assert "Nobody is recorded as present yet." in page
+        assert "Every attendee has voted." not in page
+
+    meeting.attendees.set([member])
+    page = client.get(f"/meetings/{meeting.pk}/").content.decode()
+    assert "Every attendee has voted." in page
+
+
+def test_decided_blockers_show_no_vote_form_and_refuse_votes(
+    member_client, meetings, blocker, member, lead
+):
+    _, meeting = meetings
+    pages = (f"/meetings/{meeting.pk}/", f"/meetings/{meeting.pk}/present/")
+    services.review_decide(
+        blocker=blocker, meeting=meeting, user=lead, state="needs_info", reason="which arches?"
+    )
+    for url in pages:
+        assert 'class="vote-form"' in member_client.get(url).content.decode()
+
+    services.review_decide(
+        blocker=blocker, meeting=meeting, user=lead, state="accepted", reason="F45 beta"
+    )
+    for url in pages:
+        page = member_client.get(url).content.decode()
+        assert "Composefs breaks on s390x" in page
+        assert 'class="vote-form"' not in page
+    response = member_client.post(
+        f"/meetings/blockers/{blocker.pk}/vote/", {"value": "-1"}, follow=True
+    )
+    assert response.redirect_chain == [(f"/blockers/{blocker.pk}/", 302)]
+    assert f"The meeting decided on #{blocker.pk}; voting on it is closed." in (
+        response.content.decode()
+    )
+    assert not Vote.objects.exists()
+
+
+@pytest.mark.parametrize("starts_at", ["0001-01-01T00:00", "9999-12-31T23:59"])
+def test_a_meeting_in_a_far_off_year_is_refused_and_the_pages_stay_up(
+    lead_client, meetings, starts_at
+):
+    response = lead_client.post("/meetings/", {"starts_at": starts_at, "duration_minutes": "60"})
+    assert response.status_code == 400
+    assert "Schedule the meeting between the years 2000 and 2100." in response.content.decode()
+    assert Meeting.objects.count() == 2
+    assert lead_client.get("/meetings/").status_code == 200
+    assert lead_client.get("/feeds/calendar.ics").status_code == 200
+
+
+def test_decisions_reasons_and_action_items_must_fit_on_one_line(
+    lead_client, meetings, blocker, member
+):
+    _, meeting = meetings
+    base = f"/meetings/{meeting.pk}"
+    posts = [
+        (f"{base}/decisions/", {"text": "Meet again\n# next week"}, "Agreed"),
+        (f"{base}/reviews/{blocker.pk}/", {"state": "accepted", "reason": "a\rb"}, "Reason"),
+        (f"{base}/actions/", {"owner": "stakeholder", "text": "file\r\n- it"}, "Action"),
+    ]
+    for url, data, label in posts:
+        page = lead_client.post(url, data, follow=True).content.decode()
+        assert f"{label}: Keep it on one line, without line breaks." in page
+    assert not Decision.objects.exists()
+    assert not ActionItem.objects.exists()
+    assert not hasattr(Blocker.objects.get(pk=blocker.pk), "review")

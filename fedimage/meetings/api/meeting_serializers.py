@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from rest_framework import serializers
 
+from fedimage.meetings.agenda import Item
 from fedimage.meetings.models import ActionItem, BlockerReview, Decision, Meeting, Vote
 
 
@@ -106,6 +107,10 @@ class AgendaItemSerializer(serializers.Serializer):
     url = serializers.CharField()
 
 
+def _changed_back(item: Item) -> dict:
+    return {"label": item.label, "words": item.back_words, "url": item.url}
+
+
 class AgendaSectionSerializer(serializers.Serializer):
     key = serializers.CharField()
     heading = serializers.CharField()
@@ -149,7 +154,12 @@ class MeetingDetailSerializer(MeetingSerializer):
             "until": agenda.until,
             "previous_meeting": agenda.previous.pk if agenda.previous else None,
             "sections": [
-                {"key": key, "heading": heading, "count": len(items), "items": items}
+                {
+                    "key": key,
+                    "heading": heading,
+                    "count": len(items),
+                    "items": [_changed_back(i) for i in items] if key == "changed-back" else items,
+                }
                 for key, heading, items in agenda.sections()
             ],
         }
