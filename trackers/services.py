@@ -1,8 +1,9 @@
 """Writes of the trackers app: syncing sources, reconciling, webhook deliveries.
 
 The clients speak HTTP and hand back dataclasses; this module maps them onto the models. Every
-page of a listing is stored in one transaction together with the cursor it makes safe, so a run
-that fails midway keeps what it stored and resumes from there; nothing is half-written.
+page of a listing is stored in one transaction, the last one together with the new cursor, so a
+run that fails midway keeps what it stored and the next run reads the window again from the old
+cursor; nothing is half-written.
 """
 
 from __future__ import annotations
@@ -241,7 +242,10 @@ class _Sync:
         update = ["rate_limit_remaining", "rate_limit_reset"]
         with transaction.atomic():
             self._upsert(page.issues)
-            if page.cursor is not None and not page.not_modified:
+            # A shift during paging is only noticed on a later page, which may hold the cursor
+            # back: a cursor is safe only once the whole listing is stored. A failed run re-reads
+            # from the old cursor (upserts are idempotent).
+            if page.last and page.cursor is not None and not page.not_modified:
                 source.cursor = page.cursor
                 update.append("cursor")
             source.rate_limit_remaining = page.rate_limit_remaining
@@ -288,9 +292,10 @@ class _Sync:
                     )
                 )
                 self.counts.created += 1
+                # The ledger is public (pages, API): a confidential issue's title stays out.
+                title = "" if remote.confidential else f" {remote.title[:80]}"
                 self.counts.note(
-                    f"created {remote.project_path}#{remote.number} "
-                    f"({remote.state}) {remote.title[:80]}"
+                    f"created {remote.project_path}#{remote.number} ({remote.state}){title}"
                 )
                 continue
             if held.updated_at > remote.updated_at and not held.removed:
@@ -588,8 +593,10 @@ class Delivery:
 def webhook_accept(*, source: TrackerSource, delivery: Delivery) -> bool:
     """Record a verified delivery and queue the sync it asks for; False if it is a replay.
 
-    The delivery row and the queued task commit together: a replay finds the row and changes
-    nothing; a failure stores neither.
+    The delivery row and the queued task stand or fall together: the task is published inside
+    the transaction, so a broker failure rolls the row back and the sender's redelivery (same
+    id) is accepted. The task needs only the source, never the row, so it may start before the
+    commit. A replay finds the row and changes nothing.
     """
     from trackers import tasks
 
@@ -603,9 +610,9 @@ def webhook_accept(*, source: TrackerSource, delivery: Delivery) -> bool:
                 issue_number=delivery.number,
             )
             if delivery.number is not None:
-                tasks.sync_issue.delay_on_commit(source.pk, delivery.project, delivery.number)
+                tasks.sync_issue.delay(source.pk, delivery.project, delivery.number)
             else:
-                tasks.sync_source.delay_on_commit(source.pk, trigger="webhook")
+                tasks.sync_source.delay(source.pk, trigger="webhook")
     except IntegrityError:
         return False
     return True

@@ -102,7 +102,7 @@ def tag_list() -> QuerySet[TagState]:
 @dataclass(frozen=True)
 class ArchCell:
     arch: str
-    present: bool | None  # None: the tag has not been read yet
+    present: bool | None  # None: the tag's current content is not known
 
     @property
     def state(self) -> str:
@@ -157,7 +157,9 @@ def _cadence(digests: list[DigestRecord]) -> timedelta | None:
 
 
 def _tag_row(image: WatchedImage, state: TagState, now: datetime) -> TagRow:
-    read = bool(state.digest)
+    # Only these states come from a reading of the tag's current content: a missing, unreachable
+    # or garbage tag keeps its last digest and arches, which say nothing about it now.
+    read = state.state in (HealthState.HEALTHY, HealthState.STALE, HealthState.DEGRADED)
     cells = [ArchCell(a, (a in state.arches) if read else None) for a in image.expected_arches]
     built = state.built_at or state.digest_seen_at
     digests = getattr(state, "recent_digests", [])

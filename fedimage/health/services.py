@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
+from celery.exceptions import SoftTimeLimitExceeded
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
@@ -115,8 +116,9 @@ def image_poll(
 ) -> PollReport:
     """Poll every active tag of an image and record what it means; one bad tag never stops the rest.
 
-    Raises nothing for registry failures: they become the tag's state. A 429 stops the poll and is
-    returned in `report.throttled` (tags not yet polled keep their state until the next poll).
+    Raises nothing for registry failures: they become the tag's state, and an unexpected error
+    on one tag makes that tag garbage (and is logged). A 429 stops the poll and is returned in
+    `report.throttled` (tags not yet polled keep their state until the next poll).
     """
     own_client = client is None
     client = client or registry_client_for(image)
@@ -126,17 +128,36 @@ def image_poll(
         states = list(image.tag_states.filter(active=True).order_by("order", "tag"))
         for state in states:
             try:
-                observation = _observe(client, image, state)
+                outcome = _poll_tag(client, image, state, now)
             except PollThrottled as throttled:
                 report.throttled = throttled
                 break
-            outcome = _record(image=image, state_id=state.pk, observation=observation, now=now)
             report.outcomes.append(outcome)
     finally:
         report.requests = client.request_count - start_count
         if own_client:
             client.close()
     return report
+
+
+def _poll_tag(
+    client: RegistryClient, image: WatchedImage, state: TagState, now: datetime | None
+) -> TagOutcome:
+    try:
+        observation = _observe(client, image, state)
+        return _record(image=image, state_id=state.pk, observation=observation, now=now)
+    except (PollThrottled, SoftTimeLimitExceeded):
+        raise
+    except Exception as exc:
+        # Something the registry sent that fedimage failed to read or store (a bug, or content
+        # the database refuses): the tag says so, and the image's other tags are still polled.
+        logger.exception("health: %s:%s: poll failed", image.reference, state.tag)
+        garbage = _Observation(
+            "garbage",
+            reason=f"fedimage could not read or store its answer ({type(exc).__name__}; "
+            "see the worker log)",
+        )
+        return _record(image=image, state_id=state.pk, observation=garbage, now=now)
 
 
 def _observe(client: RegistryClient, image: WatchedImage, state: TagState) -> _Observation:
@@ -152,7 +173,15 @@ def _observe(client: RegistryClient, image: WatchedImage, state: TagState) -> _O
         info = None
         if head.digest != state.digest or not state.digest:
             info = client.inspect(repo, tag)
-        digest = info.digest if info else head.digest
+            if info.digest != head.digest:
+                # The GET is verified against its own Docker-Content-Digest, or hashed when it
+                # has none; only this ties the content to the digest the HEAD announced.
+                return _Observation(
+                    "garbage",
+                    reason=f"{image.registry} answered garbage: the HEAD of {tag} names "
+                    f"{head.digest}, but the manifest it served is {info.digest}",
+                )
+        digest = head.digest
         signed, checked = state.signed, False
         # A new digest is always checked; an unsigned one again while a signature is expected
         # (signatures are often pushed minutes after the image).
@@ -297,11 +326,20 @@ def _evaluate(image: WatchedImage, state: TagState, now: datetime) -> tuple[str,
         problems.append(f"no {', '.join(missing)} build (has {', '.join(state.arches) or 'none'})")
     if image.signature_expected and state.signed is False:
         problems.append("not signed (no cosign signature tag or signature referrer)")
-    built = state.built_at or state.digest_seen_at
-    built_words = "built" if state.built_at else "first seen (no build time in its config)"
-    age_words = f"{built_words} {_age(now - built)} ago" if built else "build time unknown"
+    # A tag is as fresh as its oldest expected architecture: one stale build is a stale tag.
+    builds = _arch_builds(state)
+    judged = {a: builds[a] for a in image.expected_arches or list(builds) if a in builds}
+    built = min(judged.values()) if judged else state.built_at or state.digest_seen_at
+    built_words = (
+        "built" if judged or state.built_at else "first seen (no build time in its config)"
+    )
     max_age = image.max_age
     stale = bool(max_age and built and now - built > max_age)
+    if stale and max_age:
+        old = [a for a, at in judged.items() if now - at > max_age]
+        if len(old) < len(judged):
+            built_words = f"{', '.join(old)} built"
+    age_words = f"{built_words} {_age(now - built)} ago" if built else "build time unknown"
     if stale:
         problems.insert(0, f"{age_words}, objective {_age(max_age)}")
     if stale:
@@ -312,6 +350,22 @@ def _evaluate(image: WatchedImage, state: TagState, now: datetime) -> tuple[str,
     if image.signature_expected:
         facts.append("signed")
     return HealthState.HEALTHY, ", ".join(facts)
+
+
+def _arch_builds(state: TagState) -> dict[str, datetime]:
+    """Return the build time of each architecture of the tag's digest, from its digest record."""
+    details = (
+        DigestRecord.objects.filter(tag=state, digest=state.digest)
+        .order_by("-first_seen", "-id")
+        .values_list("details", flat=True)
+        .first()
+    )
+    builds: dict[str, datetime] = {}
+    for arch, own in (details or {}).items():
+        created = own.get("created") if isinstance(own, dict) else None
+        if not arch.startswith("_") and isinstance(created, str):
+            builds[arch] = datetime.fromisoformat(created)
+    return builds
 
 
 def _age(delta: timedelta | None) -> str:

@@ -63,6 +63,22 @@ def test_grid_shows_each_tag_and_architecture_in_words_with_history_and_cadence(
     assert "style=" not in page
 
 
+@pytest.mark.parametrize(
+    "state", [HealthState.MISSING, HealthState.UNREACHABLE, HealthState.GARBAGE]
+)
+def test_architectures_of_a_tag_not_read_now_are_unknown_not_built(client, state) -> None:
+    """A missing (or unreadable) tag keeps its last digest and arches; they say nothing now."""
+    image = WatchedImageFactory(expected_arches=["amd64", "arm64"])
+    observed(image, state=state)
+
+    page = client.get("/health/").content.decode()
+
+    assert '<td class="cell later" data-label="amd64">Unknown</td>' in page
+    assert '<td class="cell later" data-label="arm64">Unknown</td>' in page
+    assert ">Built<" not in page
+    assert ">Missing</td>" not in page
+
+
 def test_grid_query_count_stays_constant_as_images_grow(client) -> None:
     def add_images(n: int) -> None:
         for _ in range(n):

@@ -5,10 +5,13 @@ from __future__ import annotations
 import json
 from datetime import datetime, timedelta
 from pathlib import Path
+from unittest.mock import patch
 
 import pytest
+from django.db import DataError
 from django.utils import timezone
 
+from fedimage.health import services
 from fedimage.health.clients.registry import OCI_INDEX, OCI_MANIFEST, RegistryClient
 from fedimage.health.models import (
     BaseEvidence,
@@ -99,6 +102,24 @@ def test_tag_older_than_its_objective_is_stale(
     state = tag_state(image)
     assert state.state == HealthState.STALE
     assert state.reason == "built 5 days ago, objective 2 days"
+
+
+def test_one_stale_architecture_makes_the_tag_stale_and_is_named(
+    registry: RegistryServer, pusher: OciPusher, repo: str, now: datetime
+) -> None:
+    fresh = pusher.push_image(repo, architecture="amd64", created=iso(now - timedelta(hours=1)))
+    old = pusher.push_image(
+        repo, architecture="arm64", variant="v8", created=iso(now - timedelta(days=30))
+    )
+    pusher.push_index(repo, "44", [fresh, old])
+    image = watch(registry, repo, max_age_hours=48)
+
+    image_poll(image=image, now=now)
+    image_poll(image=image, now=now + timedelta(minutes=5))  # judged again without a new digest
+
+    state = tag_state(image)
+    assert state.state == HealthState.STALE
+    assert state.reason == "arm64 built 30 days ago, objective 2 days"
 
 
 def test_tag_becomes_stale_as_time_passes_without_a_rebuild(
@@ -316,6 +337,98 @@ def test_garbage_answer_is_reported_for_its_tag_and_the_others_are_still_polled(
     assert "digest mismatch" in broken.reason
     assert broken.digest == ""
     assert good.state == HealthState.HEALTHY
+
+
+def test_manifest_that_does_not_hash_to_the_head_digest_is_garbage(
+    stub_server: StubServer, now: datetime
+) -> None:
+    """Without Docker-Content-Digest on the GET the body's own hash is its digest: it must be
+    the digest the HEAD announced, or the registry served other content than it named."""
+    _stub_single_arch(stub_server, "r", "44", now)
+    route = stub_server.routes[("*", "/v2/r/manifests/44")]
+    announced = sha256_digest(b"something else entirely")
+
+    def head_claims_another_digest(method: str, path: str, headers: dict) -> StubResponse:
+        if method == "HEAD":
+            return StubResponse(
+                200, {**route.headers, "Docker-Content-Digest": announced}, route.body
+            )
+        return StubResponse(200, {"Content-Type": OCI_MANIFEST}, route.body)
+
+    stub_server.route("*", "/v2/r/manifests/44", head_claims_another_digest)
+    image = watch(stub_server, "r", expected_arches=["amd64"])
+
+    image_poll(image=image, now=now)
+
+    state = tag_state(image)
+    assert state.state == HealthState.GARBAGE
+    assert announced in state.reason
+    assert state.digest == ""
+    assert not DigestRecord.objects.filter(tag=state).exists()
+
+
+def test_unexpected_error_on_one_tag_makes_it_garbage_and_the_others_are_still_polled(
+    stub_server: StubServer, now: datetime, caplog: pytest.LogCaptureFixture
+) -> None:
+    _stub_single_arch(stub_server, "r", "bad", now)
+    _stub_single_arch(stub_server, "r", "good", now)
+    image = watch(stub_server, "r", tags=["bad", "good"], expected_arches=["amd64"])
+    real_record = services._record_digest
+
+    def fails_for_bad(state, *args, **kwargs):
+        if state.tag == "bad":
+            raise DataError("PostgreSQL text fields cannot contain NUL (0x00) bytes")
+        return real_record(state, *args, **kwargs)
+
+    with patch.object(services, "_record_digest", fails_for_bad):
+        report = image_poll(image=image, now=now)
+
+    bad, good = tag_state(image, "bad"), tag_state(image, "good")
+    assert [o.tag for o in report.outcomes] == ["bad", "good"]
+    assert bad.state == HealthState.GARBAGE
+    assert "DataError" in bad.reason
+    assert good.state == HealthState.HEALTHY
+    assert "r:bad: poll failed" in caplog.text
+
+
+def test_nul_in_labels_and_annotations_is_dropped_and_the_tag_is_recorded(
+    stub_server: StubServer, now: datetime
+) -> None:
+    """PostgreSQL refuses NUL in text and jsonb; a registry may still send one."""
+    config = canonical_json(
+        {
+            "architecture": "amd64",
+            "os": "linux\x00",
+            "created": iso(now),
+            "config": {"Labels": {"org.opencontainers.image.version": "44\x00.1"}},
+        }
+    )
+    config_digest = sha256_digest(config)
+    manifest = canonical_json(
+        {
+            "schemaVersion": 2,
+            "mediaType": OCI_MANIFEST,
+            "config": {
+                "mediaType": "application/vnd.oci.image.config.v1+json",
+                "digest": config_digest,
+                "size": len(config),
+            },
+            "layers": [],
+            "annotations": {"org.opencontainers.image.base.name": "quay.io/fedora\x00/base"},
+        }
+    )
+    headers = {"Content-Type": OCI_MANIFEST, "Docker-Content-Digest": sha256_digest(manifest)}
+    stub_server.route("*", "/v2/r/manifests/44", StubResponse(200, headers, manifest))
+    stub_server.route("*", f"/v2/r/blobs/{config_digest}", StubResponse(200, {}, config))
+    image = watch(stub_server, "r", expected_arches=["amd64"])
+
+    image_poll(image=image, now=now)
+
+    state = tag_state(image)
+    assert state.state == HealthState.HEALTHY
+    assert state.version == "44.1"
+    details = DigestRecord.objects.get(tag=state).details["amd64"]
+    assert (details["os"], details["base_name"]) == ("linux", "quay.io/fedora/base")
 
 
 def test_garbage_tag_stays_garbage_on_the_next_poll(stub_server: StubServer, now: datetime) -> None:

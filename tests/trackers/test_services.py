@@ -1,11 +1,13 @@
 """The sync service against local fakes of GitLab v4, GitHub REST and Forgejo v1."""
 
+import io
+import logging
 from datetime import timedelta
 
 import pytest
+from django.core.management import call_command
 from django.utils import timezone
 
-from tests.trackers.conftest import GITHUB_TOKEN, GITLAB_TOKEN
 from tests.trackers.fakes import Fault
 from trackers import services
 from trackers.clients.base import (
@@ -227,8 +229,8 @@ def test_issue_updated_while_github_pages_ends_up_right(fake_github, make_source
 
 
 def test_equal_timestamps_at_a_page_boundary_survive_an_interrupted_run(fake_gitlab, make_source):
-    """Page 1 ends inside a run of issues sharing one updated_at, and page 2 fails: the stored
-    cursor cannot pass those issues, so the next run still gets the ones page 1 did not."""
+    """Page 1 ends inside a run of issues sharing one updated_at, and page 2 fails: page 1 is
+    kept but the cursor does not move, so the next run still gets the ones page 1 did not."""
     fake_gitlab.add_issues(PROJECT, 2)
     same = fake_gitlab.tick()
     for _ in range(5):
@@ -243,11 +245,117 @@ def test_equal_timestamps_at_a_page_boundary_survive_an_interrupted_run(fake_git
 
     assert sorted(held(source)) == [1, 2, 3]
     source.refresh_from_db()
-    assert source.cursor == same
+    assert source.cursor is None
     fake_gitlab.between_pages = None
     run = services.source_sync(source=source)
     assert run.created == 4
     assert_mirrors(source, fake_gitlab, PROJECT)
+
+
+@pytest.mark.parametrize("kind", ["gitlab", "github"])
+def test_shift_noticed_only_after_a_failed_page_never_skips_an_issue(
+    kind, fake_gitlab, fake_github, make_source
+):
+    """An update during paging moves an issue to the end, so page 2 skips the next one; the
+    shift would show on page 3, which fails. The cursor moves only when the last page is
+    stored, so the next incremental run still gets the skipped issue."""
+    fake, project = (fake_gitlab, PROJECT) if kind == "gitlab" else (fake_github, REPO)
+    fake.add_issues(project, 7)
+    source = make_source(fake, project)
+    services.source_sync(source=source)
+    cursor_before = source.cursor
+    for number in range(1, 8):
+        fake.update_issue(project, number, title=f"Second edit of {number}")
+
+    def shift_then_fail(page: int) -> None:
+        if page == 1:
+            fake.update_issue(project, 2, title="Edited while paging")
+        if page == 2:
+            fake.fail_next(Fault.server_error(500), times=3)
+
+    fake.between_pages = shift_then_fail
+    with pytest.raises(TrackerUnavailable):
+        services.source_sync(source=source)
+    fake.between_pages = None
+    source.refresh_from_db()
+    assert source.cursor == cursor_before
+
+    run = services.source_sync(source=source)
+
+    assert run.status == RunStatus.OK
+    assert held(source)[4].title == "Second edit of 4"
+    assert_mirrors(source, fake, project)
+
+
+def test_forgejo_update_during_paging_to_an_issue_already_read_is_not_lost(
+    fake_forgejo, make_source
+):
+    """Forgejo lists newest-created first: issue 7 (page 1) edited while page 2 is read keeps
+    its place and is not seen again; the cursor stops at the server time of the first page, so
+    the next run reads that edit even though page 2 held a later update."""
+    fake_forgejo.add_issues(FORGE_REPO, 7)
+    source = make_source(fake_forgejo, FORGE_REPO)
+    services.source_sync(source=source)
+    for number in range(2, 8):
+        fake_forgejo.update_issue(FORGE_REPO, number, title=f"Second edit of {number}")
+
+    def edit_during_paging(page: int) -> None:
+        if page == 1:
+            fake_forgejo.update_issue(FORGE_REPO, 7, title="Edited on page 1 while paging")
+            fake_forgejo.update_issue(FORGE_REPO, 3, title="Edited on page 2 while paging")
+
+    fake_forgejo.between_pages = edit_during_paging
+    services.source_sync(source=source)
+    fake_forgejo.between_pages = None
+    assert held(source)[7].title == "Second edit of 7"  # read before the edit
+
+    services.source_sync(source=source)
+
+    assert held(source)[7].title == "Edited on page 1 while paging"
+    assert_mirrors(source, fake_forgejo, FORGE_REPO)
+
+
+@pytest.mark.parametrize("kind", ["gitlab", "github", "forgejo"])
+def test_nul_characters_from_a_tracker_are_dropped_and_the_page_is_stored(
+    kind, fake_gitlab, fake_github, fake_forgejo, make_source
+):
+    """PostgreSQL text and jsonb refuse NUL: one pasted log must not fail every run forever."""
+    fake, project = {
+        "gitlab": (fake_gitlab, PROJECT),
+        "github": (fake_github, REPO),
+        "forgejo": (fake_forgejo, FORGE_REPO),
+    }[kind]
+    fake.add_issues(project, 2)
+    fake.add_issue(
+        project, title="Boot\x00fails", body="pasted log\x00with a NUL", labels=["bug\x00"]
+    )
+    fake.add_issues(project, 3)
+    source = make_source(fake, project)
+
+    run = services.source_sync(source=source)
+
+    assert (run.status, run.created) == (RunStatus.OK, 6)
+    issue = held(source)[3]
+    assert (issue.title, issue.body, issue.labels) == ("Bootfails", "pasted logwith a NUL", ["bug"])
+    source.refresh_from_db()
+    assert source.cursor == max(i.updated_at for i in fake.project_issues(project))
+
+
+def test_confidential_issue_titles_stay_out_of_the_public_ledger(fake_gitlab, make_source, client):
+    """The run ledger is shown to anyone on /trackers/ and /api/trackers/runs/: a confidential
+    issue appears there by reference and state only."""
+    fake_gitlab.add_issue(PROJECT, title="Embargoed CVE in composefs", confidential=True)
+    fake_gitlab.add_issue(PROJECT, title="Public bug")
+    source = make_source(fake_gitlab, PROJECT)
+
+    run = services.source_sync(source=source)
+
+    assert run.changes == [f"created {PROJECT}#1 (open)", f"created {PROJECT}#2 (open) Public bug"]
+    for url in ("/trackers/", source.get_absolute_url(), "/api/trackers/runs/"):
+        response = client.get(url)
+        assert response.status_code == 200
+        assert "Embargoed" not in response.content.decode(), url
+    assert "Public bug" in client.get(source.get_absolute_url()).content.decode()
 
 
 # deletion and move
@@ -395,15 +503,51 @@ def test_dead_source_does_not_block_the_others(dead_url, fake_github, make_sourc
     assert dead.last_success_at is None
 
 
-def test_errors_never_reveal_the_token(fake_gitlab, fake_github, make_source, monkeypatch):
-    monkeypatch.setenv("TEST_GITLAB_TOKEN", "wrong-" + GITLAB_TOKEN)
-    source = make_source(fake_gitlab, PROJECT)
-    with pytest.raises(TrackerAuthError):
-        services.source_sync(source=source)
-    source.refresh_from_db()
-    run = SyncRun.objects.get(source=source)
-    assert GITLAB_TOKEN not in source.last_error + run.error
-    assert GITHUB_TOKEN not in repr(source.__dict__)
+@pytest.mark.parametrize("kind", ["gitlab", "github", "forgejo"])
+def test_token_never_appears_in_pages_api_logs_or_database(
+    kind, fake_gitlab, fake_github, fake_forgejo, make_source, monkeypatch, client, caplog
+):
+    """The token is read from the environment for each request and goes nowhere else: not
+    after a good run, not after the tracker refused it."""
+    fake, project = {
+        "gitlab": (fake_gitlab, PROJECT),
+        "github": (fake_github, REPO),
+        "forgejo": (fake_forgejo, FORGE_REPO),
+    }[kind]
+    token = fake.token
+    fake.add_issues(project, 2)
+    source = make_source(fake, project)
+
+    with caplog.at_level(logging.DEBUG):
+        assert services.source_sync(source=source).created == 2
+        monkeypatch.setenv(source.token_env, token + "-revoked")
+        with pytest.raises(TrackerAuthError):
+            services.source_sync(source=source)
+        pages = [
+            client.get(url).content.decode()
+            for url in (
+                "/trackers/",
+                source.get_absolute_url(),
+                f"/trackers/issues/?source={source.name}",
+                "/api/trackers/sources/",
+                "/api/trackers/runs/",
+                "/api/trackers/issues/",
+            )
+        ]
+    database = io.StringIO()
+    call_command("dumpdata", "trackers", stdout=database)
+
+    assert fake.requests  # the token was used...
+    assert any(token in v for r in fake.requests for v in r.headers.values())
+    assert "Issue 1" in pages[2]  # ...and what is looked at holds the synced data
+    assert "TrackerAuthError" in pages[1]
+    for where, text in [
+        *zip(["pages and API"] * len(pages), pages, strict=True),
+        ("logs", caplog.text),
+        ("database", database.getvalue()),
+    ]:
+        assert token not in text, where
+        assert "revoked" not in text, where
 
 
 def test_named_token_missing_syncs_anonymously_and_keeps_confidential_issues(

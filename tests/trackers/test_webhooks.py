@@ -7,6 +7,7 @@ import logging
 
 import pytest
 from django.test import Client
+from kombu.exceptions import OperationalError
 
 from trackers import tasks
 from trackers.models import TrackedIssue, WebhookDelivery
@@ -67,14 +68,12 @@ def csrf_client():
     return Client(enforce_csrf_checks=True)
 
 
-def test_signed_github_delivery_queues_a_sync_of_that_issue_after_commit(
-    hooks, queued, csrf_client, django_capture_on_commit_callbacks
+def test_signed_github_delivery_queues_a_sync_of_that_issue_with_its_row(
+    hooks, queued, csrf_client
 ):
-    with django_capture_on_commit_callbacks(execute=True) as callbacks:
-        response = github_post(csrf_client, github_issue(7))
+    response = github_post(csrf_client, github_issue(7))
 
     assert response.status_code == 202
-    assert len(callbacks) == 1
     assert queued == [("issue", (hooks["github"].pk, REPO, 7))]
     delivery = WebhookDelivery.objects.get()
     assert (delivery.kind, delivery.delivery_id, delivery.issue_number) == ("github", "d-1", 7)
@@ -99,6 +98,33 @@ def test_replayed_delivery_is_refused_logged_and_changes_nothing(
     assert WebhookDelivery.objects.count() == 1
     assert "refused github webhook delivery 'd-1'" in caplog.text
     assert "replayed" in caplog.text
+
+
+def test_delivery_the_broker_refused_is_not_recorded_so_its_redelivery_queues_the_sync(
+    hooks, monkeypatch
+):
+    """Publishing happens inside the delivery's transaction: when the broker is down the
+    sender gets 500 and no row, and its redelivery (same id) is accepted, not refused as a
+    replay."""
+
+    def broker_down(*args, **kwargs):
+        raise OperationalError("broker unreachable")
+
+    monkeypatch.setattr(tasks.sync_issue, "delay", broker_down)
+    client = Client(raise_request_exception=False)
+
+    first = github_post(client, github_issue(7), delivery="d-9")
+
+    assert first.status_code == 500
+    assert not WebhookDelivery.objects.exists()
+    queued = []
+    monkeypatch.setattr(tasks.sync_issue, "delay", lambda *a, **k: queued.append(a))
+
+    redelivery = github_post(client, github_issue(7), delivery="d-9")
+
+    assert redelivery.status_code == 202
+    assert queued == [(hooks["github"].pk, REPO, 7)]
+    assert WebhookDelivery.objects.get().delivery_id == "d-9"
 
 
 @pytest.mark.parametrize("secret", ["wrong-secret", ""])

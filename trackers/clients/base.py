@@ -251,6 +251,11 @@ def retry_after_from_headers(
     return default
 
 
+def without_nul(value: str) -> str:
+    """Drop NUL characters: PostgreSQL text and jsonb cannot hold them, so one would fail a page."""
+    return value.replace("\x00", "")
+
+
 def int_header(headers: Mapping[str, str], name: str) -> int | None:
     value = headers.get(name)
     if value is None or not value.strip().isdigit():
@@ -304,7 +309,7 @@ class Fields:
         value = self._get(key, optional=False)
         if not isinstance(value, str):
             raise self._bad(key, "str", value)
-        return value
+        return without_nul(value)
 
     def opt_text(self, key: str) -> str | None:
         value = self._get(key, optional=True)
@@ -312,7 +317,7 @@ class Fields:
             return None
         if not isinstance(value, str):
             raise self._bad(key, "str", value)
-        return value
+        return without_nul(value)
 
     def flag(self, key: str, *, default: bool | None = None) -> bool:
         value = self._get(key, optional=default is not None)
@@ -360,7 +365,7 @@ class Fields:
         values = self.array(key)
         if not all(isinstance(v, str) for v in values):
             raise TrackerGarbage(f"{self.what}: field {key!r} holds a non-string")
-        return tuple(values)
+        return tuple(without_nul(v) for v in values)
 
     def names(self, key: str, attr: str, *, null_is_empty: bool = False) -> tuple[str, ...]:
         """Read `attr` of every object in the list `key` ([{name: ...}, ...])."""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import email.utils
 from collections.abc import Iterator
 from datetime import datetime
 from typing import Any
@@ -27,6 +28,15 @@ def _rate_limit_wait(response: httpx.Response) -> float | None:
     if response.status_code != 429:
         return None
     return retry_after_from_headers(response.headers, reset_header="x-ratelimit-reset")
+
+
+def _server_time(response: httpx.Response) -> datetime | None:
+    """The Date header: the tracker's own clock, the one its updated_at times come from."""
+    try:
+        when = email.utils.parsedate_to_datetime(response.headers.get("date", ""))
+    except (TypeError, ValueError):
+        return None
+    return when if when.tzinfo is not None else None
 
 
 def _split_repo(repo: str) -> tuple[str, str]:
@@ -78,8 +88,10 @@ class ForgejoClient(JsonClient):
 
         Forgejo lists newest-created first, not by update time, so a cursor is only known once
         the last page is read: earlier pages carry `cursor=None`. An issue updated while paging
-        keeps its place; one created or deleted shifts the pages, which the total count shows,
-        and then the cursor stays at `since` so the next run reads the window again.
+        keeps its place, so an update to one already read is not seen; the cursor therefore
+        never passes the server's Date of the first page, and the next run reads such updates.
+        One created or deleted shifts the pages, which the total count shows, and then the
+        cursor stays at `since` so the next run reads the window again.
         """
         owner, name = _split_repo(repo)
         path = f"/api/v1/repos/{owner}/{name}/issues"
@@ -88,6 +100,7 @@ class ForgejoClient(JsonClient):
             params["since"] = format_since(since)
         start = self.requests_made
         highest: datetime | None = None
+        started: datetime | None = None
         totals: set[int] = set()
         page_number: int | None = 1
         while page_number is not None:
@@ -96,6 +109,8 @@ class ForgejoClient(JsonClient):
                 params={**params, "page": page_number},
                 on_rate_limit=lambda wait: RateLimited(wait, f"Forgejo rate limit on {repo}"),
             )
+            if page_number == 1:
+                started = _server_time(response)
             data = JsonHttp.json(response)
             if not isinstance(data, list):
                 raise TrackerGarbage(f"Forgejo issues of {repo}: expected a list")
@@ -118,6 +133,8 @@ class ForgejoClient(JsonClient):
             cursor = None
             if page_number is None:
                 cursor = since if len(totals) > 1 else highest
+                if cursor is not None and started is not None:
+                    cursor = min(cursor, started)
             yield Page(
                 issues=tuple(issues),
                 number=current,

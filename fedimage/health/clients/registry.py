@@ -373,7 +373,7 @@ class RegistryClient:
             architecture=_optional_str(document.get("architecture")),
             os=_optional_str(document.get("os")),
             variant=_optional_str(document.get("variant")),
-            labels={str(k): str(v) for k, v in labels.items()},
+            labels={_text(k): _text(v) for k, v in labels.items()},
         )
 
     def inspect(self, repo: str, tag: str) -> ImageInfo:
@@ -602,8 +602,8 @@ def _parse_index(
             if not isinstance(platform, dict):
                 raise RegistryGarbage(f"index {digest} has a non-object platform", url=url)
             platform = Platform(
-                os=str(platform.get("os") or ""),
-                architecture=str(platform.get("architecture") or ""),
+                os=_text(platform.get("os") or ""),
+                architecture=_text(platform.get("architecture") or ""),
                 variant=_optional_str(platform.get("variant")),
             )
         parsed.append(
@@ -664,7 +664,7 @@ def _annotations(document: Mapping[str, Any], *, url: str | None) -> dict[str, s
     annotations = document.get("annotations") or {}
     if not isinstance(annotations, dict):
         raise RegistryGarbage("annotations are not an object", url=url)
-    return {str(k): str(v) for k, v in annotations.items()}
+    return {_text(k): _text(v) for k, v in annotations.items()}
 
 
 def _parse_json_object(body: bytes, *, what: str, url: str | None) -> dict[str, Any]:
@@ -707,8 +707,15 @@ def _sha256(body: bytes) -> str:
     return f"sha256:{hashlib.sha256(body).hexdigest()}"
 
 
+def _text(value: object) -> str:
+    """Return `value` as text without NUL characters, which PostgreSQL text and jsonb refuse."""
+    return str(value).replace("\x00", "")
+
+
 def _optional_str(value: object) -> str | None:
-    return value if isinstance(value, str) and value else None
+    if not isinstance(value, str):
+        return None
+    return _text(value) or None
 
 
 def _parse_created(value: object) -> datetime | None:
@@ -742,7 +749,7 @@ def _error_codes(response: httpx.Response) -> str:
     """Return the distribution error codes of an answer, e.g. MANIFEST_UNKNOWN."""
     try:
         errors = response.json().get("errors") or []
-        codes = [str(error.get("code")) for error in errors if isinstance(error, dict)]
+        codes = [_text(error.get("code")) for error in errors if isinstance(error, dict)]
     except (ValueError, AttributeError):
         codes = []
     return ", ".join(codes) or f"HTTP {response.status_code}"

@@ -9,7 +9,8 @@ Drive it from the test:
   `update_issue(project, number, **changes)` (bumps updated_at), `close_issue`, `delete_issue`,
   `move_issue(project, number, to_project)`, `add_pull_request(repo)` (GitHub, Forgejo),
   `add_board(project, name, labels)` (GitLab). Times come from a fake clock (`tick()`), one
-  second apart unless a test passes them, so equal timestamps are easy to make.
+  second apart unless a test passes them, so equal timestamps are easy to make. The Date header
+  of every answer is the fake clock at the time the answer was made.
 - change during paging: `between_pages = lambda page: ...` runs after a list page that has a
   next page is answered, before the client can ask for the next one.
 - faults: `fail_next(Fault.rate_limited(retry_after=30), times=1)`, `Fault.server_error(502)`,

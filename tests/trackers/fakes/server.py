@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import email.utils
 import itertools
 import json
 import threading
@@ -116,6 +117,11 @@ class _Handler(BaseHTTPRequestHandler):
     wbufsize = 1 << 16
     disable_nagle_algorithm = True
     server: _Server
+    fake_date: str | None = None
+
+    def date_time_string(self, timestamp: float | None = None) -> str:
+        # The Date header tells the fake clock, the one issue times come from.
+        return self.fake_date or super().date_time_string(timestamp)
 
     def do_GET(self) -> None:
         self.server.fake._dispatch(self)
@@ -325,6 +331,7 @@ class FakeTracker:
             headers={k.lower(): v for k, v in handler.headers.items()},
         )
         with self.lock:
+            handler.fake_date = email.utils.format_datetime(self.clock, usegmt=True)
             self.requests.append(request)
             fault = self._faults.popleft() if self._faults else None
             if fault is not None and fault.kind in ("status", "rate_limit", "html"):
