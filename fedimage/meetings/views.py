@@ -151,46 +151,58 @@ def meeting_attend(request: HttpRequest, pk: int) -> HttpResponse:
     return _back(request, meeting.get_absolute_url())
 
 
-@login_required
-@require_POST
-def meeting_notes(request: HttpRequest, pk: int) -> HttpResponse:
+def _lead_form_post(
+    request: HttpRequest, pk: int, *, form_class, service, what: str, done: str
+) -> HttpResponse:
+    """A lead posts one of the meeting's forms: validate, call the service, go back."""
     meeting = selectors.meeting_get(pk=pk)
-    _require_lead(request, "run meetings")
-    form = NotesForm(request.POST)
+    _require_lead(request, what)
+    form = form_class(request.POST)
     if form.is_valid():
-        services.meeting_update(meeting=meeting, user=request.user, **form.cleaned_data)
-        messages.success(request, "Notes saved.")
+        service(meeting=meeting, user=request.user, **form.cleaned_data)
+        messages.success(request, done)
     else:
         _form_errors(request, form)
     return _back(request, meeting.get_absolute_url())
+
+
+@login_required
+@require_POST
+def meeting_notes(request: HttpRequest, pk: int) -> HttpResponse:
+    return _lead_form_post(
+        request,
+        pk,
+        form_class=NotesForm,
+        service=services.meeting_update,
+        what="run meetings",
+        done="Notes saved.",
+    )
 
 
 @login_required
 @require_POST
 def decision_add(request: HttpRequest, pk: int) -> HttpResponse:
-    meeting = selectors.meeting_get(pk=pk)
-    _require_lead(request, "record decisions")
-    form = DecisionForm(request.POST)
-    if form.is_valid():
-        services.decision_record(meeting=meeting, user=request.user, **form.cleaned_data)
-        messages.success(request, "Decision recorded.")
-    else:
-        _form_errors(request, form)
-    return _back(request, meeting.get_absolute_url())
+    return _lead_form_post(
+        request,
+        pk,
+        form_class=DecisionForm,
+        service=services.decision_record,
+        what="record decisions",
+        done="Decision recorded.",
+    )
 
 
 @login_required
 @require_POST
 def action_add(request: HttpRequest, pk: int) -> HttpResponse:
-    meeting = selectors.meeting_get(pk=pk)
-    _require_lead(request, "assign action items")
-    form = ActionItemForm(request.POST)
-    if form.is_valid():
-        services.action_item_add(meeting=meeting, user=request.user, **form.cleaned_data)
-        messages.success(request, "Action item recorded.")
-    else:
-        _form_errors(request, form)
-    return _back(request, meeting.get_absolute_url())
+    return _lead_form_post(
+        request,
+        pk,
+        form_class=ActionItemForm,
+        service=services.action_item_add,
+        what="assign action items",
+        done="Action item recorded.",
+    )
 
 
 @login_required
