@@ -27,7 +27,8 @@ class HealthState(models.TextChoices):
 # blocker. Unreachable and garbage are the registry's failures: they neither open nor close one.
 INCIDENT_STATES = frozenset({HealthState.STALE, HealthState.DEGRADED, HealthState.MISSING})
 # How bad each state is, for thinning samples (keep the worst of a bucket) and for summaries.
-STATE_RANK = {
+# Keyed by str so raw state values read from the database look up too (HealthState is a str).
+STATE_RANK: dict[str, int] = {
     HealthState.PENDING: 0,
     HealthState.HEALTHY: 1,
     HealthState.UNREACHABLE: 2,

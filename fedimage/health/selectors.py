@@ -153,7 +153,8 @@ def _cadence(digests: list[DigestRecord]) -> timedelta | None:
     """The typical time between builds: the median gap between the recent digests."""
     moments = sorted(d.built_at or d.first_seen for d in digests)
     gaps = [b - a for a, b in pairwise(moments) if b > a]
-    return median(gaps) if gaps else None
+    # median only sorts, adds and halves, which timedeltas support; typeshed admits only numbers.
+    return median(gaps) if gaps else None  # type: ignore[type-var]
 
 
 def _tag_row(image: WatchedImage, state: TagState, now: datetime) -> TagRow:
@@ -180,14 +181,16 @@ def health_grid(
     """Images by tags by architectures, each tag with its history strip, age and cadence."""
     now = timezone.now()
     return [
-        ImageRow(image=image, tags=[_tag_row(image, s, now) for s in image.active_tags])
+        # active_tags is set by the to_attr prefetch of image_list(), not a model field.
+        ImageRow(image=image, tags=[_tag_row(image, s, now) for s in image.active_tags])  # type: ignore[attr-defined]
         for image in image_list(subproject=subproject, milestone=milestone)
     ]
 
 
 def image_rows(*, image: WatchedImage) -> ImageRow:
     now = timezone.now()
-    return ImageRow(image=image, tags=[_tag_row(image, s, now) for s in image.active_tags])
+    # active_tags comes from the to_attr prefetch the caller fetched the image with.
+    return ImageRow(image=image, tags=[_tag_row(image, s, now) for s in image.active_tags])  # type: ignore[attr-defined]
 
 
 @dataclass(frozen=True)

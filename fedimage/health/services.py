@@ -15,7 +15,7 @@ from typing import Any
 
 from celery.exceptions import SoftTimeLimitExceeded
 from django.contrib.auth import get_user_model
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.db import transaction
 from django.db.models import F, Window
 from django.db.models.functions import RowNumber
@@ -100,7 +100,7 @@ def registry_client_for(image: WatchedImage, *, timeout: float = DEFAULT_TIMEOUT
     return RegistryClient(image.registry, insecure=image.insecure, timeout=timeout)
 
 
-def system_user() -> AbstractBaseUser:
+def system_user() -> User:
     """Return the account blockers opened by the health check are filed under."""
     user, created = get_user_model().objects.get_or_create(
         username=SYSTEM_USERNAME, defaults={"first_name": "Health", "last_name": "check"}
@@ -432,7 +432,7 @@ def _update_base_evidence(image: WatchedImage, state: TagState) -> None:
 
 def _match_base(
     own: dict[str, Any], arch: str, candidates: list[DigestRecord]
-) -> tuple[DigestRecord | None, str]:
+) -> tuple[DigestRecord | None, BaseEvidence]:
     layers = own.get("layers") or []
     base_digest = own.get("base_digest")
     for candidate in candidates:  # newest first
@@ -488,8 +488,8 @@ def _file_incident_blocker(image: WatchedImage, state: TagState) -> Blocker:
         description=description,
         severity=Severity.MAJOR if state.state != HealthState.MISSING else Severity.CRITICAL,
         category=Category.INFRASTRUCTURE,
-        milestones=[image.milestone] if image.milestone_id else [],
-        subprojects=[image.subproject] if image.subproject_id else [],
+        milestones=[image.milestone] if image.milestone is not None else [],
+        subprojects=[image.subproject] if image.subproject is not None else [],
         tracking_url="",
     )
 

@@ -178,7 +178,8 @@ def action_items_for(*, meeting: Meeting, since: datetime) -> list[ActionItem]:
     )
     result = list(items)
     for item in result:
-        item.carried = item.meeting_id != meeting.pk
+        # A display flag for the minutes and agenda, not a model field.
+        item.carried = item.meeting_id != meeting.pk  # type: ignore[attr-defined]
     return result
 
 

@@ -5,7 +5,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import date, datetime
 
-from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+from django.contrib.auth.models import AnonymousUser
+from django.contrib.auth.models import User as AuthUser
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
@@ -23,7 +24,7 @@ from fedimage.meetings.models import (
     VoteValue,
 )
 
-User = AbstractBaseUser | AnonymousUser
+User = AuthUser | AnonymousUser
 
 
 def _require_lead(user: User, what: str) -> None:
@@ -61,7 +62,7 @@ def meeting_update(
     meeting: Meeting,
     user: User,
     notes: str | None = None,
-    attendees: Iterable[AbstractBaseUser] | None = None,
+    attendees: Iterable[AuthUser] | None = None,
 ) -> Meeting:
     """Record the meeting's notes or who attended."""
     _require_lead(user, "run meetings")
@@ -79,7 +80,7 @@ def meeting_attend(*, meeting: Meeting, user: User) -> None:
     """A signed-in member says they are present."""
     if not user.is_authenticated:
         raise PermissionDenied("Sign in to join the meeting.")
-    meeting.attendees.add(user)  # type: ignore[arg-type]
+    meeting.attendees.add(user)
 
 
 @transaction.atomic
@@ -103,7 +104,7 @@ def action_item_add(
     *,
     meeting: Meeting,
     user: User,
-    owner: AbstractBaseUser,
+    owner: AuthUser,
     text: str,
     due_date: date | None = None,
 ) -> ActionItem:
@@ -164,7 +165,7 @@ def vote_cast(*, blocker: Blocker, user: User, value: int, comment: str = "") ->
     return vote, created
 
 
-DECISION_WORDS = {
+DECISION_WORDS: dict[str, str] = {
     ReviewState.ACCEPTED: "accepted as a blocker",
     ReviewState.REJECTED: "rejected as a blocker",
     ReviewState.NEEDS_INFO: "needs more information before a decision",
