@@ -376,3 +376,38 @@ class Fields:
 
     def has(self, key: str) -> bool:
         return key in self.data and self.data[key] is not None
+
+
+def map_github_shaped_issue(
+    item: Any, repo: str, *, tracker: TrackerKind, name: str, null_labels: bool
+) -> RemoteIssue:
+    """Map an issue in GitHub's shape (which Forgejo/Gitea copies) onto RemoteIssue.
+
+    Every field used is validated; `null_labels` accepts "labels": null as no labels.
+    """
+    f = Fields(item, f"{name} issue of {repo}")
+    number = f.integer("number")
+    f.what = f"{name} issue {repo}#{number}"
+    state = f.text("state")
+    if state not in ("open", "closed"):
+        raise TrackerGarbage(f"{f.what}: unknown state {state!r}")
+    milestone = f.opt_obj("milestone")
+    user = f.opt_obj("user")
+    return RemoteIssue(
+        tracker=tracker,
+        project_path=repo,
+        number=number,
+        title=f.text("title"),
+        body=f.opt_text("body") or "",
+        state="open" if state == "open" else "closed",
+        labels=f.names("labels", "name", null_is_empty=null_labels),
+        milestone=milestone.text("title") if milestone else None,
+        # "assignees": null rather than [] when nobody is assigned (Gitea; GitHub at times).
+        assignees=f.names("assignees", "login", null_is_empty=True),
+        author=user.text("login") if user else None,
+        web_url=f.text("html_url"),
+        created_at=f.time("created_at"),
+        updated_at=f.time("updated_at"),
+        closed_at=f.opt_time("closed_at"),
+        remote_id=f.integer("id"),
+    )

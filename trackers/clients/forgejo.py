@@ -19,6 +19,7 @@ from trackers.clients.base import (
     TrackerGarbage,
     format_since,
     int_header,
+    map_github_shaped_issue,
     retry_after_from_headers,
 )
 
@@ -174,29 +175,5 @@ class ForgejoClient(JsonClient):
 
 def map_issue(item: Any, repo: str) -> RemoteIssue:
     """Map one Gitea-shaped issue object onto RemoteIssue, validating every field used."""
-    f = Fields(item, f"Forgejo issue of {repo}")
-    number = f.integer("number")
-    f.what = f"Forgejo issue {repo}#{number}"
-    state = f.text("state")
-    if state not in ("open", "closed"):
-        raise TrackerGarbage(f"{f.what}: unknown state {state!r}")
-    milestone = f.opt_obj("milestone")
-    user = f.opt_obj("user")
-    return RemoteIssue(
-        tracker="forgejo",
-        project_path=repo,
-        number=number,
-        title=f.text("title"),
-        body=f.opt_text("body") or "",
-        state="open" if state == "open" else "closed",
-        labels=f.names("labels", "name", null_is_empty=True),
-        milestone=milestone.text("title") if milestone else None,
-        # Gitea sends "assignees": null rather than [] when nobody is assigned.
-        assignees=f.names("assignees", "login", null_is_empty=True),
-        author=user.text("login") if user else None,
-        web_url=f.text("html_url"),
-        created_at=f.time("created_at"),
-        updated_at=f.time("updated_at"),
-        closed_at=f.opt_time("closed_at"),
-        remote_id=f.integer("id"),
-    )
+    # Gitea sends "labels": null as well as "assignees": null when there are none.
+    return map_github_shaped_issue(item, repo, tracker="forgejo", name="Forgejo", null_labels=True)

@@ -21,6 +21,7 @@ from trackers.clients.base import (
     epoch_header,
     format_since,
     int_header,
+    map_github_shaped_issue,
     retry_after_from_headers,
 )
 
@@ -196,28 +197,4 @@ class GitHubClient(JsonClient):
 
 def map_issue(item: Any, repo: str) -> RemoteIssue:
     """Map one GitHub issue object onto RemoteIssue, validating every field used."""
-    f = Fields(item, f"GitHub issue of {repo}")
-    number = f.integer("number")
-    f.what = f"GitHub issue {repo}#{number}"
-    state = f.text("state")
-    if state not in ("open", "closed"):
-        raise TrackerGarbage(f"{f.what}: unknown state {state!r}")
-    milestone = f.opt_obj("milestone")
-    user = f.opt_obj("user")
-    return RemoteIssue(
-        tracker="github",
-        project_path=repo,
-        number=number,
-        title=f.text("title"),
-        body=f.opt_text("body") or "",
-        state="open" if state == "open" else "closed",
-        labels=f.names("labels", "name"),
-        milestone=milestone.text("title") if milestone else None,
-        assignees=f.names("assignees", "login", null_is_empty=True),
-        author=user.text("login") if user else None,
-        web_url=f.text("html_url"),
-        created_at=f.time("created_at"),
-        updated_at=f.time("updated_at"),
-        closed_at=f.opt_time("closed_at"),
-        remote_id=f.integer("id"),
-    )
+    return map_github_shaped_issue(item, repo, tracker="github", name="GitHub", null_labels=False)
