@@ -15,6 +15,7 @@ from fedimage.initiative.models import (
     SEVERITY_RANK,
     Blocker,
     BlockerStatus,
+    Initiative,
     Migration,
     Milestone,
     MilestoneStatus,
@@ -105,7 +106,7 @@ def open_blockers_by_severity(*, user) -> list[tuple[str, str, int]]:
     return [(s.value, s.label, counts.get(s.value, 0)) for s in Severity]
 
 
-def _milestone_queryset(user) -> QuerySet[Milestone]:
+def milestone_queryset(user) -> QuerySet[Milestone]:
     visible = Q() if can_see_private(user) else Q(blockers__private=False)
     open_ = Q(blockers__status__in=[s for s in BlockerStatus if s not in CLOSED_BLOCKER_STATUSES])
     # Aggregating queries ignore Meta.ordering, so the plan order is restated here.
@@ -201,14 +202,14 @@ def attach_progress(milestones: list[Any], *, user) -> list[Any]:
 
 
 def milestone_list(*, user, release: Release | None = None) -> list[Milestone]:
-    qs = _milestone_queryset(user)
+    qs = milestone_queryset(user)
     if release is not None:
         qs = qs.filter(release=release)
     return attach_progress(list(qs), user=user)
 
 
 def milestone_get(*, user, key: str) -> Milestone:
-    milestone = get_object_or_404(_milestone_queryset(user), key=key)
+    milestone = get_object_or_404(milestone_queryset(user), key=key)
     return attach_progress([milestone], user=user)[0]
 
 
@@ -308,21 +309,41 @@ def _cell(migration: Migration, stage: Stage, today: date) -> MatrixCell:
 def migration_matrix(*, user, today: date | None = None) -> list[MatrixRow]:
     """The centrepiece: every subproject against every stage and the plan's targets."""
     today = today or timezone.localdate()
-    rows = []
-    for sp in subproject_list(user=user):
-        migration = getattr(sp, "migration", None)
-        if sp.kind == Subproject.Kind.BASE or migration is None:
-            rows.append(MatrixRow(sp, migration, [], "provider", "Provides the base images"))
-            continue
-        cells = [_cell(migration, stage, today) for stage in Stage if stage != Stage.OWN_BASE]
-        if migration.stage == Stage.PRODUCTION:
-            verdict = ("done", "Migrated to production")
-        elif any(c.state == "overdue" for c in cells):
-            verdict = ("behind", "Behind the plan")
-        else:
-            verdict = ("on-track", "On schedule")
-        rows.append(MatrixRow(sp, migration, cells, *verdict))
-    return rows
+    return [matrix_row(sp, today=today) for sp in subproject_list(user=user)]
+
+
+def matrix_row(subproject: Subproject, *, today: date | None = None) -> MatrixRow:
+    """One subproject's row of the matrix (its migration fetched with it by subproject_list)."""
+    today = today or timezone.localdate()
+    migration = getattr(subproject, "migration", None)
+    if subproject.kind == Subproject.Kind.BASE or migration is None:
+        return MatrixRow(subproject, migration, [], "provider", "Provides the base images")
+    cells = [_cell(migration, stage, today) for stage in Stage if stage != Stage.OWN_BASE]
+    if migration.stage == Stage.PRODUCTION:
+        verdict = ("done", "Migrated to production")
+    elif any(c.state == "overdue" for c in cells):
+        verdict = ("behind", "Behind the plan")
+    else:
+        verdict = ("on-track", "On schedule")
+    return MatrixRow(subproject, migration, cells, *verdict)
+
+
+def migration_list() -> QuerySet[Migration]:
+    return Migration.objects.select_related("subproject", "beta_target", "production_target")
+
+
+def initiative_get() -> Initiative | None:
+    return Initiative.objects.first()
+
+
+def release_blocker_ids(*, user, release: Release) -> list[int]:
+    """The blockers the user may see that touch any milestone of the release."""
+    return list(
+        blockers_visible_to(user)
+        .filter(milestones__release=release)
+        .values_list("pk", flat=True)
+        .distinct()
+    )
 
 
 def severity_sort_key(blocker: Blocker) -> tuple[int, float]:

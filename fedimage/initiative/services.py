@@ -14,7 +14,6 @@ from django.utils import timezone
 from fedimage.initiative.models import (
     CLOSED_BLOCKER_STATUSES,
     Blocker,
-    BlockerStatus,
     Category,
     Migration,
     Milestone,
@@ -183,14 +182,3 @@ def snapshot_take(*, day: date | None = None) -> Snapshot:
     }
     snapshot, _ = Snapshot.objects.update_or_create(day=day, defaults=counts)
     return snapshot
-
-
-__all__ = [
-    "BlockerStatus",
-    "blocker_file",
-    "blocker_update",
-    "migration_set_stage",
-    "milestone_set_status",
-    "save_with_history",
-    "snapshot_take",
-]

@@ -28,13 +28,9 @@ from fedimage.initiative.forms import (
     MilestoneStatusForm,
 )
 from fedimage.initiative.history import change_feed
-from fedimage.initiative.models import BlockerStatus, Initiative, Migration
+from fedimage.initiative.models import BlockerStatus, Migration
 from fedimage.initiative.permissions import can_edit_blocker, is_lead
 from fedimage.meetings import services as meeting_services
-
-
-def _initiative() -> Initiative | None:
-    return Initiative.objects.first()
 
 
 @require_GET
@@ -43,7 +39,7 @@ def overview(request: HttpRequest) -> HttpResponse:
     releases = selectors.release_list(user=user)
     open_by_severity = selectors.open_blockers_by_severity(user=user)
     context = {
-        "initiative": _initiative(),
+        "initiative": selectors.initiative_get(),
         "next_milestone": selectors.next_milestone(),
         "releases": releases,
         "matrix": _with_evidence(selectors.migration_matrix(user=user)),
@@ -85,12 +81,7 @@ def release_detail(request: HttpRequest, key: str) -> HttpResponse:
             limit=20,
             milestones=[m.pk for m in milestones],
             migrations=[],
-            blockers=list(
-                selectors.blockers_visible_to(user)
-                .filter(milestones__release=release)
-                .values_list("pk", flat=True)
-                .distinct()
-            ),
+            blockers=selectors.release_blocker_ids(user=user, release=release),
         ),
     }
     return render(request, "initiative/release_detail.html", context)
@@ -153,9 +144,7 @@ def subproject_detail(request: HttpRequest, key: str) -> HttpResponse:
             return redirect(subproject)
     blockers = list(selectors.blocker_list(user=user, filters={"subproject": subproject}))
     blockers.sort(key=lambda b: (b.is_closed, *selectors.severity_sort_key(b)))
-    row = next(
-        (r for r in selectors.migration_matrix(user=user) if r.subproject.pk == subproject.pk), None
-    )
+    row = selectors.matrix_row(subproject)
     context = {
         "subproject": subproject,
         "migration": migration,

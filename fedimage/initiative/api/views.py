@@ -75,7 +75,7 @@ class MilestoneViewSet(mixins.UpdateModelMixin, viewsets.ReadOnlyModelViewSet):
     http_method_names = ["get", "patch", "head", "options"]
 
     def get_queryset(self):
-        return selectors._milestone_queryset(self.request.user)
+        return selectors.milestone_queryset(self.request.user)
 
     def paginate_queryset(self, queryset):
         page = super().paginate_queryset(queryset)
@@ -117,7 +117,7 @@ class MigrationFilter(django_filters.FilterSet):
 class MigrationViewSet(mixins.UpdateModelMixin, viewsets.ReadOnlyModelViewSet):
     """Each subproject's migration stage against its targets; leads PATCH the stage."""
 
-    queryset = Migration.objects.select_related("subproject", "beta_target", "production_target")
+    queryset = selectors.migration_list()
     serializer_class = MigrationSerializer
     lookup_field = "subproject__key"
     lookup_url_kwarg = "subproject"
