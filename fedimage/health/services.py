@@ -21,6 +21,7 @@ from django.db.models import F, Window
 from django.db.models.functions import RowNumber
 from django.utils import timezone
 
+from fedimage.core.durations import duration_words
 from fedimage.health.clients.registry import (
     ANNOTATION_BASE_NAME,
     ImageInfo,
@@ -339,9 +340,11 @@ def _evaluate(image: WatchedImage, state: TagState, now: datetime) -> tuple[str,
         old = [a for a, at in judged.items() if now - at > max_age]
         if len(old) < len(judged):
             built_words = f"{', '.join(old)} built"
-    age_words = f"{built_words} {_age(now - built)} ago" if built else "build time unknown"
+    age_words = "build time unknown"
+    if built:
+        age_words = f"{built_words} {duration_words(now - built)} ago"
     if stale:
-        problems.insert(0, f"{age_words}, objective {_age(max_age)}")
+        problems.insert(0, f"{age_words}, objective {duration_words(max_age)}")
     if stale:
         return HealthState.STALE, "; ".join(problems)
     if problems:
@@ -366,17 +369,6 @@ def _arch_builds(state: TagState) -> dict[str, datetime]:
         if not arch.startswith("_") and isinstance(created, str):
             builds[arch] = datetime.fromisoformat(created)
     return builds
-
-
-def _age(delta: timedelta | None) -> str:
-    if delta is None:
-        return "unknown"
-    hours = delta.total_seconds() / 3600
-    if hours < 1:
-        return f"{max(0, int(delta.total_seconds() // 60))} minutes"
-    if hours < 48:
-        return f"{int(hours)} hours"
-    return f"{int(hours // 24)} days"
 
 
 def _update_base_evidence(image: WatchedImage, state: TagState) -> None:

@@ -90,7 +90,7 @@ def test_poll_images_command_prints_each_tags_state(fresh_image) -> None:
 
     call_command("poll_images", "--image", fresh_image.key, stdout=out)
 
-    assert f"{fresh_image.reference}:44  HEALTHY  built 1 hours ago" in out.getvalue()
+    assert f"{fresh_image.reference}:44  HEALTHY  built 1 hour ago" in out.getvalue()
     assert "(8 requests)" in out.getvalue()
 
 

@@ -11,7 +11,6 @@ of three kinds, so a poller never mistakes a missing tag for an unreachable regi
 
 from __future__ import annotations
 
-import email.utils
 import hashlib
 import json
 import re
@@ -22,6 +21,8 @@ from datetime import UTC, datetime
 from typing import Any
 
 import httpx
+
+from fedimage.core.retry_after import parse_retry_after
 
 OCI_INDEX = "application/vnd.oci.image.index.v1+json"
 OCI_MANIFEST = "application/vnd.oci.image.manifest.v1+json"
@@ -581,7 +582,7 @@ class RegistryClient:
                 f"{what}: HTTP {status}",
                 url=url,
                 status=status,
-                retry_after=_retry_after(response.headers.get("Retry-After")),
+                retry_after=parse_retry_after(response.headers.get("Retry-After")),
             )
         raise RegistryGarbage(f"{what}: unexpected HTTP {status}", url=url)
 
@@ -728,21 +729,6 @@ def _parse_created(value: object) -> datetime | None:
     except ValueError:
         return None
     return created if created.tzinfo else created.replace(tzinfo=UTC)
-
-
-def _retry_after(value: str | None) -> float | None:
-    if not value:
-        return None
-    value = value.strip()
-    if value.isdigit():
-        return float(value)
-    try:
-        when = email.utils.parsedate_to_datetime(value)
-    except (TypeError, ValueError):
-        return None
-    if when.tzinfo is None:
-        when = when.replace(tzinfo=UTC)
-    return max(0.0, (when - datetime.now(UTC)).total_seconds())
 
 
 def _error_codes(response: httpx.Response) -> str:

@@ -6,6 +6,8 @@ from datetime import timedelta
 
 from django import template
 
+from fedimage.core.durations import duration_words
+
 register = template.Library()
 
 # Classes of static/css/fedimage.css; colour always comes with the state's words or an icon.
@@ -48,14 +50,7 @@ def evidence_class(evidence: str) -> str:
 @register.filter
 def duration(delta: timedelta | None) -> str:
     """Say a duration the way people do: 40 minutes, 5 hours, 3 days."""
-    if delta is None:
-        return "unknown"
-    seconds = max(0, int(delta.total_seconds()))
-    if seconds < 3600:
-        return f"{seconds // 60} minutes"
-    if seconds < 48 * 3600:
-        return f"{seconds // 3600} hours"
-    return f"{seconds // 86400} days"
+    return duration_words(delta)
 
 
 @register.filter

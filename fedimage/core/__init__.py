@@ -1,0 +1,1 @@
+"""Neutral infrastructure every app may import: it imports no app of fedimage."""
