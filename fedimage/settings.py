@@ -9,6 +9,7 @@ from pathlib import Path
 import environ
 from csp.constants import NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
+from kombu import Queue
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 env = environ.Env()
@@ -49,6 +50,7 @@ INSTALLED_APPS = [
     "simple_history",
     "django_htmx",
     "csp",
+    "fedimage.core",
     "fedimage.initiative",
     "fedimage.health",
     "fedimage.meetings",
@@ -220,16 +222,45 @@ if CELERY_BROKER_URL.startswith("filesystem://"):
         "store_processed": False,
     }
 else:
-    # Longer than any countdown or retry delay we use, so no delayed task runs twice.
-    CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3 * 3600}
+    # A message a worker took and has not acknowledged goes back on its queue after this long.
+    # Short, so a SIGKILLed worker's task is redelivered within minutes; live workers re-stamp
+    # the messages they hold (fedimage.core.worker), so long tasks and countdowns never run twice.
+    _visibility = env.float("CELERY_VISIBILITY_TIMEOUT_SECONDS", default=300.0)
+    CELERY_BROKER_TRANSPORT_OPTIONS = {
+        "visibility_timeout": _visibility,
+        # Each worker looks for stale messages this often (kombu: interval x throttle).
+        "unacked_restore_interval": max(1, min(30, int(_visibility / 4))),
+        "unacked_restore_throttle": 1,
+        "socket_connect_timeout": 5,
+    }
+# A web request publishing while the broker is down gives up fast (the outbox sends it later).
+CELERY_TASK_PUBLISH_RETRY_POLICY = {
+    "max_retries": 2,
+    "interval_start": 0,
+    "interval_step": 0.5,
+    "interval_max": 1,
+}
+# Workers reconnect however long the broker is away.
+CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+CELERY_BROKER_CONNECTION_MAX_RETRIES = None
 CELERY_TASK_IGNORE_RESULT = True
+# Tasks acknowledge after their work and are requeued when their worker dies; time limits are
+# per task (fedimage.core.tasks.Task), never global: a global soft limit above a task's own hard
+# limit makes Celery refuse to send that task.
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
-CELERY_TASK_TIME_LIMIT = 15 * 60
-CELERY_TASK_SOFT_TIME_LIMIT = 14 * 60
-CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# Queues: a slow registry never delays a tracker sync or a Matrix message. `make run` runs one
+# worker on all of them; docker-compose one worker per queue.
+CELERY_TASK_DEFAULT_QUEUE = "default"
+CELERY_TASK_QUEUES = [Queue(name) for name in ("default", "trackers", "health", "notifications")]
+CELERY_TASK_ROUTES = {
+    "trackers.*": {"queue": "trackers"},
+    "health.*": {"queue": "health"},
+    "notifications.*": {"queue": "notifications"},
+}
 CELERY_TIMEZONE = TIME_ZONE
+CELERY_BEAT_SCHEDULER = "fedimage.core.beat:Scheduler"
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 CELERY_BEAT_SCHEDULE = {
     "initiative-daily-snapshot": {
@@ -256,9 +287,20 @@ CELERY_BEAT_SCHEDULE = {
     },
     "notifications-redeliver-pending": {
         "task": "notifications.redeliver_pending",
-        "schedule": 600.0,
+        "schedule": env.float("NOTIFICATIONS_REDELIVER_INTERVAL_SECONDS", default=600.0),
     },
 }
+# Sent the moment beat starts (fedimage.core.beat), not one interval later: a fresh dashboard
+# syncs and polls at once. The reconcile sweep and the thinning wait for their interval.
+CELERY_BEAT_RUN_AT_START = [
+    "initiative-daily-snapshot",
+    "health-poll-all",
+    "trackers-sync-all",
+    "notifications-action-items-due",
+    "notifications-redeliver-pending",
+]
+# Job locks (fedimage.core.locks) expire this long after their holder stops renewing them.
+LOCK_TTL_SECONDS = env.float("LOCK_TTL_SECONDS", default=30.0)
 # Image health: polls of one registry running at once (quay.io throttles beyond a few a second).
 HEALTH_REGISTRY_CONCURRENCY = env.int("HEALTH_REGISTRY_CONCURRENCY", default=2)
 

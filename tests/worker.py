@@ -3,42 +3,39 @@
 from __future__ import annotations
 
 import time
-import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
+import redis
 from celery.contrib.testing.worker import start_worker
-from kombu import Exchange, Queue
+from django.conf import settings
 
 from fedimage.celery import app
 
 
+def purge_broker() -> None:
+    """Empty every queue, and forget messages a killed earlier run left unacknowledged.
+
+    Each engineer's and CI's test run has a Redis database of its own (REDIS_URL), and tests
+    run one at a time, so nothing else is using these keys.
+    """
+    with app.connection_for_write() as connection:
+        for queue in app.conf.task_queues:
+            queue(connection.default_channel).purge()
+    client = redis.Redis.from_url(settings.CELERY_BROKER_URL)
+    try:
+        client.delete("unacked", "unacked_index", "unacked_mutex")
+    finally:
+        client.close()
+
+
 @contextmanager
 def redis_worker() -> Iterator[None]:
-    """Run a solo worker thread that consumes a queue of its own, which `.delay()` targets.
-
-    The Redis database is shared with every other test run on the machine: a queue of its own
-    keeps another run's worker from taking this test's messages (and this worker from theirs).
-    """
+    """Run a solo worker thread consuming every queue (`task_queues`), on an empty broker."""
     assert app.conf.broker_url.startswith("redis://")
-    queue = f"tests-{uuid.uuid4().hex}"
-    queues = app.amqp.queues
-    # The worker narrows the app's queue selection in place: put it back afterwards.
-    saved_default, saved_selection = app.conf.task_default_queue, queues._consume_from
-    app.conf.task_default_queue = queue
-    try:
-        with start_worker(
-            app, pool="solo", perform_ping_check=False, loglevel="WARNING", queues=[queue]
-        ):
-            yield
-    finally:
-        app.conf.task_default_queue = saved_default
-        queues._consume_from = saved_selection
-        # Declared again so this channel knows its bindings, then deleted with them.
-        with app.connection_for_write() as connection:
-            bound = Queue(queue, Exchange(queue), routing_key=queue)(connection.default_channel)
-            bound.declare()
-            bound.delete()
+    purge_broker()
+    with start_worker(app, pool="solo", perform_ping_check=False, loglevel="WARNING"):
+        yield
 
 
 def wait_for(condition: Callable[[], bool], *, timeout: float = 30.0) -> bool:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 import os
 from collections.abc import Iterable, Iterator
+from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
@@ -20,7 +21,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from fedimage.locks import single_flight
+from fedimage.core.locks import Lease, single_flight
 from trackers.clients.base import (
     Board,
     Page,
@@ -55,8 +56,7 @@ TIMEOUT = 20.0
 # more than this many wait for the next full run (a truncated listing must not wipe a source).
 CONFIRM_LIMIT = 50
 MAX_CHANGES_KEPT = 200
-LOCK_TIMEOUT = 20 * 60  # longer than the task time limit: a crashed worker's lock lapses
-MAX_PAUSE = timedelta(hours=2)  # below the broker's visibility timeout (3 h)
+MAX_PAUSE = timedelta(hours=2)  # the longest a rate limit pauses a source
 
 SYNCED_FIELDS = [
     "remote_id", "title", "body", "state", "labels", "label_index", "milestone", "assignees",
@@ -67,7 +67,11 @@ _FIT = {"project": 300, "milestone": 300, "author": 200}
 
 
 class SyncInProgress(Exception):
-    """Another sync of the same source holds its lock."""
+    """Another sync of the same source holds its lock (`retry_after`: when it lapses at most)."""
+
+    def __init__(self, name: str, *, retry_after: float | None = None) -> None:
+        super().__init__(name)
+        self.retry_after = retry_after
 
 
 class TokenMissing(TrackerError):
@@ -510,8 +514,8 @@ def _describe(name: str, old: Any, new: Any) -> str:
     return name
 
 
-def _locked(source: TrackerSource):
-    return single_flight(f"trackers.source.{source.pk}", timeout=LOCK_TIMEOUT)
+def _locked(source: TrackerSource) -> AbstractContextManager[Lease]:
+    return single_flight(f"trackers.source.{source.pk}")
 
 
 INTERRUPTED_ERROR = "worker stopped before the run finished"
@@ -520,9 +524,9 @@ INTERRUPTED_ERROR = "worker stopped before the run finished"
 def runs_interrupted_close(*, source: TrackerSource) -> int:
     """Close the runs of `source` a dead worker left running; call with the source locked.
 
-    Holding the source's lock proves no other sync of it is under way (the lock outlives the
-    task's hard time limit), so a run still marked running was cut short: its worker was
-    killed or lost. Returns how many runs were closed.
+    Holding the source's lock proves no other sync of it is under way (a live sync keeps its
+    lock renewed; a dead one's lapses within seconds), so a run still marked running was cut
+    short: its worker was killed or lost. Returns how many runs were closed.
     """
     now = timezone.now()
     error = f"{INTERRUPTED_ERROR} (found still running at {now:%Y-%m-%d %H:%M} UTC)"
@@ -542,9 +546,9 @@ def source_sync(*, source: TrackerSource, full: bool = False, trigger: str = "")
     corrected. Raises SyncInProgress when another sync of the source runs, and re-raises the
     tracker's error after recording it on the source and in the ledger.
     """
-    with _locked(source) as acquired:
-        if not acquired:
-            raise SyncInProgress(source.name)
+    with _locked(source) as lease:
+        if not lease:
+            raise SyncInProgress(source.name, retry_after=lease.retry_after)
         source.refresh_from_db()
         runs_interrupted_close(source=source)
         sync = _Sync(source, kind=RunKind.FULL if full else RunKind.INCREMENTAL, trigger=trigger)
@@ -560,9 +564,9 @@ def issue_sync(
     *, source: TrackerSource, project: str, number: int, trigger: str = "webhook"
 ) -> SyncRun:
     """Fetch one issue (a webhook named it): store it, or flag it removed if it is gone."""
-    with _locked(source) as acquired:
-        if not acquired:
-            raise SyncInProgress(source.name)
+    with _locked(source) as lease:
+        if not lease:
+            raise SyncInProgress(source.name, retry_after=lease.retry_after)
         source.refresh_from_db()
         runs_interrupted_close(source=source)
         return _Sync(source, kind=RunKind.ISSUE, trigger=trigger).one_issue(project, number)

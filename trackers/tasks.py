@@ -9,7 +9,6 @@ holds up the others.
 from __future__ import annotations
 
 from celery import shared_task
-from celery.contrib.django.task import DjangoTask
 
 from trackers import services
 from trackers.clients.base import RateLimited, TrackerUnavailable
@@ -17,52 +16,19 @@ from trackers.models import TrackerSource
 
 RETRYABLE = (RateLimited, TrackerUnavailable, services.SyncInProgress)
 
-
-class TrackerTask(DjangoTask):
-    """Retry a RateLimited after the wait the tracker asked for, not the generic backoff."""
-
-    abstract = True
-
-    def retry(
-        self,
-        args=None,
-        kwargs=None,
-        exc=None,
-        throw=True,
-        eta=None,
-        countdown=None,
-        max_retries=None,
-        **options,
-    ):
-        if isinstance(exc, RateLimited):
-            wait = min(exc.retry_after_seconds, services.MAX_PAUSE.total_seconds())
-            countdown = max(countdown or 0, wait)
-        return super().retry(
-            args=args,
-            kwargs=kwargs,
-            exc=exc,
-            throw=throw,
-            eta=eta,
-            countdown=countdown,
-            max_retries=max_retries,
-            **options,
-        )
-
-
+# A rate limit or a busy lock carries `retry_after`, which the task base honours.
 _POLICY = {
-    "base": TrackerTask,
-    "acks_late": True,
     "autoretry_for": RETRYABLE,
     "retry_backoff": 30,
     "retry_backoff_max": 30 * 60,
     "retry_jitter": True,
     "max_retries": 5,
+    "max_retry_after": services.MAX_PAUSE.total_seconds(),
     "time_limit": 15 * 60,
-    "soft_time_limit": 14 * 60,
 }
 
 
-@shared_task(name="trackers.sync_all", acks_late=True, time_limit=60)
+@shared_task(name="trackers.sync_all", time_limit=60)
 def sync_all(full: bool = False) -> int:
     """Fan out one sync per enabled source not paused by a rate limit; return how many."""
     ids = list(services.sources_due().values_list("pk", flat=True))

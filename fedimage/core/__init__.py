@@ -1,1 +1,2 @@
-"""Neutral infrastructure every app may import: it imports no app of fedimage."""
+"""Neutral infrastructure every app may use (locks, the Celery task base, the task outbox,
+Retry-After parsing, duration wording); it imports no app of fedimage."""

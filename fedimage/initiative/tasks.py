@@ -2,13 +2,13 @@
 
 from celery import shared_task
 
+from fedimage.core.locks import single_flight
 from fedimage.initiative import services
-from fedimage.locks import single_flight
 
 
-@shared_task(name="initiative.take_snapshot", acks_late=True, time_limit=120, soft_time_limit=100)
+@shared_task(name="initiative.take_snapshot", time_limit=120)
 def take_snapshot() -> None:
     """Record today's headline counts; idempotent (one row a day), never two runs at once."""
-    with single_flight("initiative.take_snapshot", timeout=120) as acquired:
-        if acquired:
+    with single_flight("initiative.take_snapshot") as lease:
+        if lease:
             services.snapshot_take()

@@ -4,44 +4,40 @@ from __future__ import annotations
 
 from celery import shared_task
 
-from fedimage.locks import single_flight
+from fedimage.core.locks import single_flight
 from fedimage.notifications import services
 
-# Below the Redis visibility timeout (3 h), so a delayed retry never runs twice.
+# The longest a retry waits, whatever a server's Retry-After asks for.
 MAX_COUNTDOWN = 30 * 60
 
 
 @shared_task(
-    bind=True,
     name="notifications.deliver",
-    acks_late=True,
     autoretry_for=(services.DeliveryDeferred,),
     retry_backoff=30,
     retry_backoff_max=MAX_COUNTDOWN,
     retry_jitter=True,
     max_retries=services.MAX_ATTEMPTS,
+    max_retry_after=MAX_COUNTDOWN,
     time_limit=90,
-    soft_time_limit=60,
 )
-def deliver(self, notification_id: int) -> str:
-    """Deliver one notification; a second run of a delivered one does nothing."""
-    try:
-        return services.notification_deliver(notification_id=notification_id)
-    except services.DeliveryDeferred as exc:
-        # Honour the server's Retry-After when it gives one; else the decorator's backoff.
-        if exc.retry_after is not None:
-            raise self.retry(exc=exc, countdown=min(exc.retry_after, MAX_COUNTDOWN)) from None
-        raise
+def deliver(notification_id: int) -> str:
+    """Deliver one notification; a second run of a delivered one does nothing.
+
+    A deferred delivery is retried after the server's Retry-After when it gives one (the task
+    base honours `retry_after`), else after the decorator's backoff.
+    """
+    return services.notification_deliver(notification_id=notification_id)
 
 
-@shared_task(name="notifications.action_items_due", acks_late=True, time_limit=300)
+@shared_task(name="notifications.action_items_due", time_limit=300)
 def action_items_due() -> int:
     """Record the action items due today or earlier, once per item and due date."""
-    with single_flight("notifications.action_items_due", timeout=300) as acquired:
-        return services.action_items_due_record() if acquired else 0
+    with single_flight("notifications.action_items_due") as lease:
+        return services.action_items_due_record() if lease else 0
 
 
-@shared_task(name="notifications.redeliver_pending", acks_late=True, time_limit=120)
+@shared_task(name="notifications.redeliver_pending", time_limit=120)
 def redeliver_pending() -> int:
     """Queue again the pending notifications whose delivery task was lost."""
     ids = services.pending_to_redeliver()

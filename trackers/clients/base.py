@@ -38,6 +38,11 @@ class RateLimited(TrackerError):
         self.retry_after_seconds = max(0.0, float(retry_after_seconds))
         super().__init__(message or f"rate limited; retry after {self.retry_after_seconds:.0f} s")
 
+    @property
+    def retry_after(self) -> float:
+        """What the task base (fedimage.core.tasks) honours when it retries."""
+        return self.retry_after_seconds
+
 
 class TrackerGarbage(TrackerError):
     """The tracker answered 2xx with something that is not the expected JSON."""

@@ -4,10 +4,9 @@ from __future__ import annotations
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
+from fedimage.core.locks import single_flight
 from fedimage.health import services
 from fedimage.health.models import WatchedImage
-from fedimage.health.tasks import LOCK_TIMEOUT
-from fedimage.locks import single_flight
 
 
 class Command(BaseCommand):
@@ -24,7 +23,7 @@ class Command(BaseCommand):
                 known = ", ".join(WatchedImage.objects.values_list("key", flat=True)) or "none"
                 raise CommandError(f"No watched image '{options['image']}' (known: {known}).")
         for image in images.order_by("order", "key"):
-            with single_flight(f"health.poll_image:{image.pk}", timeout=LOCK_TIMEOUT) as mine:
+            with single_flight(f"health.poll_image:{image.pk}") as mine:
                 if not mine:
                     self.stdout.write(f"{image.reference}: a poll is already running, skipped")
                     continue
