@@ -281,8 +281,8 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": env.float("TRACKERS_RECONCILE_INTERVAL_SECONDS", default=6 * 3600.0),
         "kwargs": {"full": True},
     },
-    "notifications-action-items-due": {
-        "task": "notifications.action_items_due",
+    "meetings-action-items-due": {
+        "task": "meetings.action_items_due",
         "schedule": env.float("NOTIFICATIONS_DUE_SCAN_INTERVAL_SECONDS", default=3600.0),
     },
     "notifications-redeliver-pending": {
@@ -296,7 +296,7 @@ CELERY_BEAT_RUN_AT_START = [
     "initiative-daily-snapshot",
     "health-poll-all",
     "trackers-sync-all",
-    "notifications-action-items-due",
+    "meetings-action-items-due",
     "notifications-redeliver-pending",
 ]
 # Job locks (fedimage.core.locks) expire this long after their holder stops renewing them.

@@ -22,6 +22,7 @@ from django.db.models.functions import RowNumber
 from django.utils import timezone
 
 from fedimage.core.durations import duration_words
+from fedimage.health import events
 from fedimage.health.clients.registry import (
     ANNOTATION_BASE_NAME,
     ImageInfo,
@@ -44,7 +45,6 @@ from fedimage.health.models import (
 )
 from fedimage.initiative.models import Blocker, BlockerStatus, Category, Severity
 from fedimage.initiative.services import blocker_file, blocker_update
-from fedimage.notifications import services as notifications
 
 logger = logging.getLogger(__name__)
 
@@ -260,7 +260,7 @@ def _record(
         state.unhealthy_since = None
     # Unreachable and garbage say nothing about the image: the incident clock neither starts
     # nor stops.
-    notifications.notify_image_health(state=state, was_unhealthy=was_unhealthy)
+    events.tag_checked.send(sender=TagState, state=state, was_unhealthy=was_unhealthy)
     state.checked_at = now
     Sample.objects.create(
         tag=state,

@@ -11,6 +11,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import models, transaction
 from django.utils import timezone
 
+from fedimage.initiative import events
 from fedimage.initiative.models import (
     CLOSED_BLOCKER_STATUSES,
     Blocker,
@@ -24,7 +25,6 @@ from fedimage.initiative.models import (
     Subproject,
 )
 from fedimage.initiative.permissions import can_edit_blocker, is_lead
-from fedimage.notifications import services as notifications
 
 User = AuthUser | AnonymousUser
 
@@ -103,8 +103,7 @@ def blocker_file(
         m2m={"milestones": milestones, "subprojects": subprojects},
         created=True,
     )
-    if blocker.severity == Severity.CRITICAL:
-        notifications.notify_blocker_critical(blocker=blocker)
+    events.blocker_filed.send(sender=Blocker, blocker=blocker)
     return blocker
 
 
@@ -115,12 +114,14 @@ def blocker_update(*, blocker: Blocker, user: User, **changes: object) -> Blocke
     if not can_edit_blocker(user, blocker):
         raise PermissionDenied("Only its reporter, its owner or a lead may change this blocker.")
     m2m = {name: changes.pop(name) for name in ("milestones", "subprojects") if name in changes}
-    old_severity = blocker.severity
+    old_status, old_severity = blocker.status, blocker.severity
     for name, value in changes.items():
         setattr(blocker, name, value)
     blocker.full_clean()
     save_with_history(blocker, user=user, m2m=m2m)  # type: ignore[arg-type]
-    notifications.notify_blocker_changed(blocker=blocker, old_severity=old_severity)
+    events.blocker_changed.send(
+        sender=Blocker, blocker=blocker, old_status=old_status, old_severity=old_severity
+    )
     return blocker
 
 
@@ -139,7 +140,7 @@ def milestone_set_status(
     milestone.status_confirmed_at = timezone.now()
     _record_as(milestone, user)
     milestone.save(update_fields=["status", "status_note", "status_confirmed_at"])
-    notifications.notify_milestone_status(milestone=milestone, old_status=old_status)
+    events.milestone_status_set.send(sender=Milestone, milestone=milestone, old_status=old_status)
     return milestone
 
 

@@ -101,6 +101,12 @@ class ActionItem(models.Model):
     )
     text = models.CharField(max_length=500)
     due_date = models.DateField(null=True, blank=True)
+    due_announced_on = models.DateField(
+        null=True,
+        blank=True,
+        editable=False,
+        help_text="The due date for which it was last announced as due (announced once each).",
+    )
     status = models.CharField(
         max_length=10, choices=ActionStatus.choices, default=ActionStatus.OPEN
     )

@@ -9,10 +9,12 @@ from django.contrib.auth.models import AnonymousUser
 from django.contrib.auth.models import User as AuthUser
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.db.models import F
 from django.utils import timezone
 
 from fedimage.initiative.models import Blocker
 from fedimage.initiative.permissions import can_edit_blocker, is_lead
+from fedimage.meetings import events
 from fedimage.meetings.models import (
     ActionItem,
     ActionStatus,
@@ -127,6 +129,30 @@ def action_item_set_status(*, item: ActionItem, user: User, status: str) -> Acti
     item.closed_at = None if status == ActionStatus.OPEN else (item.closed_at or timezone.now())
     item.save(update_fields=["status", "closed_at"])
     return item
+
+
+def action_items_due_announce(*, today: date | None = None) -> int:
+    """Announce every open action item due by today, once per item and due date.
+
+    Each announcement (the `action_item_due` event and whatever its receivers record) commits
+    with the item's marker, so a rerun, or a run beside another, announces nothing twice.
+    """
+    today = today or timezone.localdate()
+    due = ActionItem.objects.filter(
+        status=ActionStatus.OPEN, due_date__isnull=False, due_date__lte=today
+    ).exclude(due_announced_on=F("due_date"))
+    announced = 0
+    for item in due.select_related("owner", "meeting"):
+        with transaction.atomic():
+            claimed = (
+                ActionItem.objects.filter(pk=item.pk, due_date=item.due_date)
+                .exclude(due_announced_on=F("due_date"))
+                .update(due_announced_on=F("due_date"))
+            )
+            if claimed:
+                events.action_item_due.send(sender=ActionItem, item=item, today=today)
+                announced += 1
+    return announced
 
 
 def _review_for(blocker: Blocker) -> BlockerReview:

@@ -58,7 +58,7 @@ class NotificationAdmin(admin.ModelAdmin):
 
     @admin.action(description="Deliver the failed ones again")
     def deliver_again(self, request, queryset) -> None:
-        from fedimage.notifications.tasks import deliver
+        from fedimage.notifications.tasks import deliver  # noqa: PLC0415 (tasks imports services)
 
         ids = list(queryset.filter(status=NotificationStatus.FAILED).values_list("pk", flat=True))
         Notification.objects.filter(pk__in=ids).update(

@@ -5,3 +5,8 @@ class NotificationsConfig(AppConfig):
     name = "fedimage.notifications"
     label = "notifications"
     verbose_name = "Notifications"
+
+    def ready(self) -> None:
+        from fedimage.notifications import receivers
+
+        receivers.connect()

@@ -1,8 +1,10 @@
 """Writes of the notifications app: record events with the change that caused them, fan them
 out to subscriptions as outbox rows, deliver one row at a time, and manage subscriptions.
 
-Domain services call the `notify_*` functions inside their own transaction, so an event exists
-exactly when its change was committed; delivery is enqueued only after that commit.
+The `notify_*` functions run in the receivers of the other apps' domain events
+(fedimage.notifications.receivers), which those apps' services send inside their own
+transaction: an event exists exactly when its change was committed, and delivery is enqueued
+only after that commit.
 """
 
 from __future__ import annotations
@@ -11,7 +13,6 @@ import os
 import re
 import smtplib
 from datetime import date, timedelta
-from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.contrib.auth.models import AnonymousUser
@@ -22,8 +23,10 @@ from django.db import IntegrityError, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
-from fedimage.initiative.models import MilestoneStatus, Severity
+from fedimage.health.models import TagState
+from fedimage.initiative.models import Blocker, Milestone, MilestoneStatus, Severity
 from fedimage.initiative.permissions import is_lead
+from fedimage.meetings.models import ActionItem
 from fedimage.notifications.clients.matrix import MatrixClient, MatrixError, MatrixUnavailable
 from fedimage.notifications.models import (
     Channel,
@@ -33,10 +36,6 @@ from fedimage.notifications.models import (
     NotificationStatus,
     Subscription,
 )
-
-if TYPE_CHECKING:
-    from fedimage.health.models import TagState
-    from fedimage.initiative.models import Blocker, Milestone
 
 User = AuthUser | AnonymousUser
 
@@ -112,7 +111,7 @@ def event_record(
         notifications = Notification.objects.bulk_create(
             [Notification(event=event, subscription=s) for s in subscriptions]
         )
-        from fedimage.notifications.tasks import deliver
+        from fedimage.notifications.tasks import deliver  # noqa: PLC0415 (tasks imports this)
 
         for notification in notifications:
             deliver.delay_on_commit(notification.pk)
@@ -164,27 +163,17 @@ def notify_image_health(*, state: TagState, was_unhealthy: bool) -> Event | None
     return event_record(kind=kind, subject=subject, body=state.reason, url=state.get_absolute_url())
 
 
-def action_items_due_record(*, today: date | None = None) -> int:
-    """Record one event per open action item due by today, once per item and due date."""
-    from fedimage.meetings.models import ActionItem, ActionStatus
-
-    today = today or timezone.localdate()
-    items = ActionItem.objects.filter(
-        status=ActionStatus.OPEN, due_date__isnull=False, due_date__lte=today
-    ).select_related("owner", "meeting")
-    recorded = 0
-    for item in items:
-        when = "today" if item.due_date == today else f"since {item.due_date:%Y-%m-%d}"
-        event = event_record(
-            kind=EventKind.ACTION_ITEM_DUE,
-            subject=f"Action item due {when}: {item.owner} to {item.text}"[:300],
-            body=f"From {item.meeting}.",
-            url=item.meeting.get_absolute_url(),
-            recipient=item.owner,
-            dedupe_key=f"action-item-due:{item.pk}:{item.due_date:%Y-%m-%d}",
-        )
-        recorded += event is not None
-    return recorded
+def notify_action_item_due(*, item: ActionItem, today: date) -> Event | None:
+    """An open action item is due: to its owner's e-mail and the subscribed rooms, once."""
+    when = "today" if item.due_date == today else f"since {item.due_date:%Y-%m-%d}"
+    return event_record(
+        kind=EventKind.ACTION_ITEM_DUE,
+        subject=f"Action item due {when}: {item.owner} to {item.text}"[:300],
+        body=f"From {item.meeting}.",
+        url=item.meeting.get_absolute_url(),
+        recipient=item.owner,
+        dedupe_key=f"action-item-due:{item.pk}:{item.due_date:%Y-%m-%d}",
+    )
 
 
 def pending_to_redeliver(*, now=None) -> list[int]:

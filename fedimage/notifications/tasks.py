@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from celery import shared_task
 
-from fedimage.core.locks import single_flight
 from fedimage.notifications import services
 
 # The longest a retry waits, whatever a server's Retry-After asks for.
@@ -28,13 +27,6 @@ def deliver(notification_id: int) -> str:
     base honours `retry_after`), else after the decorator's backoff.
     """
     return services.notification_deliver(notification_id=notification_id)
-
-
-@shared_task(name="notifications.action_items_due", time_limit=300)
-def action_items_due() -> int:
-    """Record the action items due today or earlier, once per item and due date."""
-    with single_flight("notifications.action_items_due") as lease:
-        return services.action_items_due_record() if lease else 0
 
 
 @shared_task(name="notifications.redeliver_pending", time_limit=120)

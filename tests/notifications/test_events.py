@@ -11,10 +11,14 @@ from django.utils import timezone
 from fedimage.initiative.models import Milestone, MilestoneStatus, Severity
 from fedimage.initiative.services import blocker_file, blocker_update, milestone_set_status
 from fedimage.meetings.models import ActionStatus
-from fedimage.meetings.services import action_item_add, action_item_set_status, meeting_schedule
-from fedimage.notifications import services
+from fedimage.meetings.services import (
+    action_item_add,
+    action_item_set_status,
+    action_items_due_announce,
+    meeting_schedule,
+)
+from fedimage.meetings.tasks import action_items_due
 from fedimage.notifications.models import Channel, Event, EventKind, Notification, Subscription
-from fedimage.notifications.tasks import action_items_due
 
 pytestmark = pytest.mark.django_db
 
@@ -119,11 +123,11 @@ def test_an_action_item_due_is_recorded_once_per_item_and_due_date(meeting, lead
         meeting=meeting, user=lead, owner=member, text="later", due_date=today + timedelta(days=1)
     )
 
-    assert services.action_items_due_record(today=today) == 1
-    assert services.action_items_due_record(today=today) == 0
+    assert action_items_due_announce(today=today) == 1
+    assert action_items_due_announce(today=today) == 0
     item.due_date = today + timedelta(days=3)
     item.save()
-    assert services.action_items_due_record(today=today + timedelta(days=3)) == 2
+    assert action_items_due_announce(today=today + timedelta(days=3)) == 2
 
     subjects = [e.subject for e in events(EventKind.ACTION_ITEM_DUE)]
     assert subjects == [

@@ -1,0 +1,11 @@
+"""Domain events of image health, for the apps above it (notifications subscribes).
+
+Sent by the services INSIDE their transaction; receivers only write rows in it and queue
+anything remote with `transaction.on_commit` (see fedimage.initiative.events).
+"""
+
+from django.dispatch import Signal
+
+# state: the TagState just checked (not yet saved); was_unhealthy: whether it was in an
+# incident before this check (its `unhealthy_since` was set).
+tag_checked = Signal()

@@ -1,0 +1,10 @@
+"""Domain events of meetings, for the apps above or beside it (notifications subscribes).
+
+Sent by the services INSIDE their transaction; receivers only write rows in it and queue
+anything remote with `transaction.on_commit` (see fedimage.initiative.events).
+"""
+
+from django.dispatch import Signal
+
+# item: the open ActionItem now due; today: the day of the scan (its due date or later).
+action_item_due = Signal()
