@@ -59,7 +59,7 @@ def main() -> None:
     from django.test import Client
     from django.test.utils import CaptureQueriesContext
 
-    from fedimage.initiative.loader import load_initiative_file
+    from fedimage.core.initiative_file import load_initiative_file
     from fedimage.initiative.models import Milestone, Subproject
     from fedimage.initiative.services import blocker_file, blocker_update
 

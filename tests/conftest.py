@@ -5,7 +5,7 @@ from pathlib import Path
 import pytest
 from django.contrib.auth.models import Group
 
-from fedimage.initiative.loader import load_initiative_file
+from fedimage.core.initiative_file import load_initiative_file
 from fedimage.initiative.permissions import LEAD_GROUP
 
 ROOT = Path(__file__).resolve().parent.parent

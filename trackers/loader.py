@@ -14,22 +14,22 @@
     enabled = true
 
 Tokens and secrets never go in the file, only the names of the variables that hold them.
-Called by `fedimage.initiative.loader`: parsed with the other sections (one bad line rejects the
-whole file) and applied in the same transaction. A source dropped from the file is disabled,
-not deleted, so its issues stay readable.
+Registered in TrackersConfig.ready(): parsed with the other sections (one bad line rejects the
+whole file) and applied after the initiative's, in the same transaction. A source dropped from
+the file is disabled, not deleted, so its issues stay readable.
 """
 
 from __future__ import annotations
 
 import ipaddress
 import re
-from typing import TYPE_CHECKING, Any
+from collections.abc import Mapping
+from typing import Any
 from urllib.parse import urlsplit
 
+from fedimage.core.initiative_file import LoadReport, Locator, Reader, Section, array, unique
+from fedimage.initiative.models import Subproject
 from trackers.models import GITHUB_API, TrackerKind, TrackerSource
-
-if TYPE_CHECKING:
-    from fedimage.initiative.loader import LoadReport, _Locator
 
 SECTION = "trackers"
 DEFAULT_BASE_URLS = {"gitlab": "https://gitlab.com", "github": GITHUB_API}
@@ -44,14 +44,13 @@ _GITLAB_PATH_RE = re.compile(rf"^{_PART}(/{_PART})*$")
 
 
 def parse_trackers(
-    loc: _Locator, data: dict[str, Any], *, subprojects: list[str]
+    loc: Locator, data: dict[str, Any], parsed: Mapping[str, Any]
 ) -> list[dict[str, Any]]:
     """Validate every `[[trackers]]` table; raise InitiativeFileError naming the line."""
-    from fedimage.initiative.loader import _array, _Reader
-
+    subprojects = parsed["initiative"].subproject_keys
     specs = []
-    for i, table in enumerate(_array(loc, data, SECTION)):
-        r = _Reader(loc, SECTION, i, table)
+    for i, table in enumerate(array(loc, data, SECTION)):
+        r = Reader(loc, SECTION, i, table)
         for secret in ("token", "secret", "webhook_secret", "password"):
             if secret in r.table:
                 r.fail(
@@ -88,9 +87,7 @@ def parse_trackers(
         subproject = r.text("subproject", max_length=80)
         if subproject and subproject not in subprojects:
             r.fail("subproject", f"unknown subproject '{subproject}'")
-        order = r.get("order", int, default=i)
-        if not 0 <= order <= 32767:
-            r.fail("order", "must be between 0 and 32767")
+        order = r.small_int("order", i)
         specs.append({
             "name": r.slug("name"),
             "kind": kind,
@@ -104,31 +101,18 @@ def parse_trackers(
             "enabled": r.get("enabled", bool, default=True),
             "order": order,
         })  # fmt: skip
-    _unique_names(loc, specs)
+    unique(loc, SECTION, [spec["name"] for spec in specs], key="name")
     seen: dict[tuple[str, str, str], int] = {}
     for i, spec in enumerate(specs):
         identity = (spec["kind"], spec["base_url"], spec["project"])
         if identity in seen:
-            r = _Reader(loc, SECTION, i, data[SECTION][i])
+            r = Reader(loc, SECTION, i, data[SECTION][i])
             r.fail("project", f"already declared by trackers[{seen[identity] + 1}]")
         seen[identity] = i
     return specs
 
 
-def _unique_names(loc: _Locator, specs: list[dict[str, Any]]) -> None:
-    from fedimage.initiative.loader import InitiativeFileError
-
-    seen: set[str] = set()
-    for i, spec in enumerate(specs):
-        if spec["name"] in seen:
-            line = loc.line_of(SECTION, i, "name")
-            raise InitiativeFileError(
-                f"line {line}: {SECTION}[{i + 1}].name: '{spec['name']}' is used twice"
-            )
-        seen.add(spec["name"])
-
-
-def _check_base_url(r: Any, url: str) -> None:
+def _check_base_url(r: Reader, url: str) -> None:
     parts = urlsplit(url)
     if parts.scheme not in ("http", "https") or not parts.hostname or parts.query or parts.fragment:
         r.fail("base_url", f"'{url}' is not an http(s) URL")
@@ -148,8 +132,6 @@ def _is_loopback(host: str) -> bool:
 
 def apply_trackers(specs: list[dict[str, Any]], report: LoadReport) -> None:
     """Create or update the sources (inside the loader's transaction); disable dropped ones."""
-    from fedimage.initiative.models import Subproject
-
     subprojects = {s.key: s for s in Subproject.objects.all()}
     existing = {s.name: s for s in TrackerSource.objects.all()}
     for spec in specs:
@@ -183,3 +165,13 @@ def apply_trackers(specs: list[dict[str, Any]], report: LoadReport) -> None:
     extra = list(dropped.values_list("name", flat=True))
     if extra:
         report.not_in_file[SECTION] = extra
+
+
+TRACKERS = Section(
+    name=SECTION,
+    tables=(SECTION,),
+    reports=(SECTION,),
+    parse=parse_trackers,
+    apply=apply_trackers,
+    order=20,
+)

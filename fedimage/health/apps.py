@@ -5,3 +5,9 @@ class HealthConfig(AppConfig):
     name = "fedimage.health"
     label = "health"
     verbose_name = "Image build health"
+
+    def ready(self) -> None:
+        from fedimage.core import initiative_file
+        from fedimage.health.loader import IMAGES
+
+        initiative_file.register(IMAGES)

@@ -15,21 +15,28 @@
     grace_hours = 24            # unhealthy this long opens a blocker
     insecure = false            # plain HTTP; only for loopback test registries
 
-Called by `fedimage.initiative.loader`: parsing with the other sections (so one bad line rejects
-the whole file) and applying in the same transaction.
+Registered in HealthConfig.ready(): parsed with the other sections of the file (one bad line
+rejects the whole file) and applied after the initiative's, in the same transaction.
 """
 
 from __future__ import annotations
 
 import ipaddress
 import re
-from typing import TYPE_CHECKING, Any
+from collections.abc import Mapping
+from typing import Any
 
+from fedimage.core.initiative_file import (
+    InitiativeFileError,
+    LoadReport,
+    Locator,
+    Reader,
+    Section,
+    array,
+    unique,
+)
 from fedimage.health.models import BaseEvidence, TagState, WatchedImage
 from fedimage.initiative.models import Milestone, Subproject
-
-if TYPE_CHECKING:
-    from fedimage.initiative.loader import LoadReport, _Locator
 
 SECTION = "images"
 # Architecture names as Fedora writes them, mapped onto the OCI platform names registries use.
@@ -46,15 +53,15 @@ ALLOWED = {
 
 
 def parse_images(
-    loc: _Locator, data: dict[str, Any], *, subprojects: list[str], milestones: list[str]
+    loc: Locator, data: dict[str, Any], parsed: Mapping[str, Any]
 ) -> list[dict[str, Any]]:
     """Validate every `[[images]]` table; raise InitiativeFileError naming the line."""
-    from fedimage.initiative.loader import InitiativeFileError, _array, _Reader, _unique
-
+    subprojects = parsed["initiative"].subproject_keys
+    milestones = parsed["initiative"].milestone_keys
     images = []
-    tables = _array(loc, data, SECTION)
+    tables = array(loc, data, SECTION)
     for i, table in enumerate(tables):
-        r = _Reader(loc, SECTION, i, table)
+        r = Reader(loc, SECTION, i, table)
         r.only(ALLOWED)
         registry = r.text("registry", required=True).lower()
         if not _HOST_RE.match(registry):
@@ -85,9 +92,7 @@ def parse_images(
         milestone = r.text("milestone", max_length=80)
         if milestone and milestone not in milestones:
             r.fail("milestone", f"unknown milestone '{milestone}'")
-        order = r.get("order", int, default=i)
-        if not 0 <= order <= 32767:
-            r.fail("order", "must be between 0 and 32767")
+        order = r.small_int("order", i)
         images.append(
             {
                 "key": r.slug(),
@@ -107,7 +112,7 @@ def parse_images(
                 "order": order,
             }
         )
-    keys = _unique(loc, SECTION, [image["key"] for image in images])
+    keys = unique(loc, SECTION, [image["key"] for image in images])
     for i, image in enumerate(images):
         if image["base"] and image["base"] not in keys:
             line = loc.line_of(SECTION, i, "base")
@@ -185,7 +190,7 @@ def _apply_tags(image: WatchedImage, tags: list[str], *, has_base: bool) -> None
     image.tag_states.exclude(tag__in=tags).filter(active=True).update(active=False)
 
 
-def _string_list(r: Any, key: str, *, required: bool) -> list[str]:
+def _string_list(r: Reader, key: str, *, required: bool) -> list[str]:
     values = r.get(key, list, required=required, default=[])
     if required and not values:
         r.fail(key, "must list at least one")
@@ -202,3 +207,13 @@ def _is_loopback(host: str) -> bool:
         return ipaddress.ip_address(name.strip("[]")).is_loopback
     except ValueError:
         return False
+
+
+IMAGES = Section(
+    name=SECTION,
+    tables=(SECTION,),
+    reports=(SECTION,),
+    parse=parse_images,
+    apply=apply_images,
+    order=10,
+)

@@ -5,3 +5,9 @@ class InitiativeConfig(AppConfig):
     name = "fedimage.initiative"
     label = "initiative"
     verbose_name = "Initiative"
+
+    def ready(self) -> None:
+        from fedimage.core import initiative_file
+        from fedimage.initiative.loader import SECTION
+
+        initiative_file.register(SECTION)

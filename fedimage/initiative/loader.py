@@ -1,26 +1,27 @@
-"""Load the initiative file (TOML): releases, milestones, subprojects and their migration.
+"""The initiative's sections of the initiative file: the initiative, releases, milestones,
+subprojects and their migration.
 
-The file holds configuration, the dashboard holds day-to-day state. Loading is idempotent:
-rows are matched on their `key`, fields the file owns are updated when they differ, and the
-statuses the file gives (`status`, `stage`) only seed rows it creates: after that, leads set
-them in the dashboard. A malformed file is rejected with its line and the reason, and nothing
-is written.
+Loading is idempotent: rows are matched on their `key`, fields the file owns are updated when
+they differ, and the statuses the file gives (`status`, `stage`) only seed rows it creates:
+after that, leads set them in the dashboard. Registered in InitiativeConfig.ready(); the file
+as a whole is read by fedimage.core.initiative_file.
 """
 
 from __future__ import annotations
 
-import re
-import tomllib
-from dataclasses import dataclass, field
-from datetime import date
-from pathlib import Path
+from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any
 
-from django.core.exceptions import ValidationError
-from django.core.validators import URLValidator
-from django.db import transaction
-from django.utils.text import slugify
-
+from fedimage.core.initiative_file import (
+    InitiativeFileError,
+    LoadReport,
+    Locator,
+    Reader,
+    Section,
+    array,
+    unique,
+)
 from fedimage.initiative.history import FILE_REASON
 from fedimage.initiative.models import (
     Initiative,
@@ -39,199 +40,31 @@ STAGE_NAMES = {
     "beta": Stage.BETA,
     "production": Stage.PRODUCTION,
 }
-SECTIONS = ("initiative", "releases", "milestones", "subprojects", "images", "trackers")
 # Each name becomes a condition of the progress query: keep the lists short.
 MAX_TRACKER_NAMES = 20
 
 
-class InitiativeFileError(ValueError):
-    """The initiative file cannot be loaded; the message names the line and the reason."""
-
-
 @dataclass
-class LoadReport:
-    created: dict[str, int] = field(default_factory=dict)
-    updated: dict[str, int] = field(default_factory=dict)
-    unchanged: dict[str, int] = field(default_factory=dict)
-    not_in_file: dict[str, list[str]] = field(default_factory=dict)
+class InitiativeSection:
+    """The validated initiative, releases, milestones and subprojects of the file."""
 
-    def count(self, bucket: str, kind: str) -> None:
-        counts = getattr(self, bucket)
-        counts[kind] = counts.get(kind, 0) + 1
-
-    def lines(self) -> list[str]:
-        out = []
-        for kind in ("releases", "milestones", "subprojects", "images", "trackers"):
-            out.append(
-                f"{kind}: {self.created.get(kind, 0)} created, "
-                f"{self.updated.get(kind, 0)} updated, "
-                f"{self.unchanged.get(kind, 0)} unchanged"
-            )
-            if self.not_in_file.get(kind):
-                out.append(
-                    "  in the database but not in the file (kept): "
-                    + ", ".join(self.not_in_file[kind])
-                )
-        return out
-
-
-class _Locator:
-    """Find the line of a table or a key in the source, for error messages."""
-
-    def __init__(self, text: str) -> None:
-        self.lines = text.splitlines()
-
-    def line_of(self, section: str, index: int | None = None, key: str | None = None) -> int:
-        header = re.compile(rf"^\s*\[\[?\s*{re.escape(section)}\s*\]\]?\s*(#.*)?$")
-        any_header = re.compile(r"^\s*\[")
-        seen, start = -1, None
-        for n, line in enumerate(self.lines):
-            if header.match(line):
-                seen += 1
-                if index is None or seen == index:
-                    start = n
-                    break
-        if start is None:
-            return 1
-        if key is None:
-            return start + 1
-        key_re = re.compile(rf"^\s*{re.escape(key)}\s*=")
-        for n in range(start + 1, len(self.lines)):
-            if any_header.match(self.lines[n]):
-                break
-            if key_re.match(self.lines[n]):
-                return n + 1
-        return start + 1
-
-
-class _Reader:
-    """Typed access to one table of the file, raising errors that point at the line."""
-
-    def __init__(self, loc: _Locator, section: str, index: int | None, table: Any) -> None:
-        self.loc, self.section, self.index = loc, section, index
-        if not isinstance(table, dict):
-            self.fail(None, "must be a table")
-        self.table: dict[str, Any] = table
-
-    @property
-    def where(self) -> str:
-        return self.section if self.index is None else f"{self.section}[{self.index + 1}]"
-
-    def fail(self, key: str | None, reason: str) -> None:
-        line = self.loc.line_of(self.section, self.index, key)
-        what = f"{self.where}.{key}" if key else self.where
-        raise InitiativeFileError(f"line {line}: {what}: {reason}")
-
-    def only(self, allowed: set[str]) -> None:
-        for key in self.table:
-            if key not in allowed:
-                self.fail(key, f"unknown key (allowed: {', '.join(sorted(allowed))})")
-
-    def get(
-        self,
-        key: str,
-        kind: type | tuple[type, ...],
-        *,
-        required: bool = False,
-        default: Any = None,
-    ) -> Any:
-        if key not in self.table:
-            if required:
-                self.fail(None, f"'{key}' is required")
-            return default
-        value = self.table[key]
-        # TOML booleans are not integers here, whatever Python thinks.
-        if isinstance(value, bool) and bool not in (kind if isinstance(kind, tuple) else (kind,)):
-            self.fail(key, f"expected {_kind_name(kind)}, got a boolean")
-        if not isinstance(value, kind):
-            self.fail(key, f"expected {_kind_name(kind)}, got {type(value).__name__} {value!r}")
-        return value
-
-    def text(self, key: str, *, required: bool = False, max_length: int = 200) -> str:
-        value = self.get(key, str, required=required, default="")
-        if required and not value.strip():
-            self.fail(key, "must not be empty")
-        if "\x00" in value:
-            self.fail(key, "contains a NUL character")
-        if len(value) > max_length:
-            self.fail(key, f"longer than {max_length} characters")
-        return value.strip()
-
-    def slug(self, key: str = "key", *, max_length: int = 80) -> str:
-        value = self.text(key, required=True, max_length=max_length)
-        if slugify(value) != value:
-            self.fail(key, f"'{value}' is not a slug (lowercase letters, digits and hyphens)")
-        return value
-
-    def day(self, key: str) -> date | None:
-        value = self.get(key, date)
-        if value is not None and not _is_plain_date(value):
-            self.fail(key, "expected a date like 2026-04-28, not a date-time")
-        return value
-
-    def url(self, key: str) -> str:
-        value = self.text(key, max_length=500)
-        try:
-            if value:
-                URLValidator(schemes=["http", "https"])(value)
-        except ValidationError:
-            self.fail(key, f"'{value}' is not an http(s) URL")
-        return value
-
-    def choice(self, key: str, choices: dict[str, Any], default: Any) -> Any:
-        value = self.get(key, str)
-        if value is None:
-            return default
-        if value not in choices:
-            self.fail(key, f"'{value}' is not one of {', '.join(choices)}")
-        return choices[value]
-
-
-def _kind_name(kind: type | tuple[type, ...]) -> str:
-    kinds = kind if isinstance(kind, tuple) else (kind,)
-    names = {
-        str: "a string",
-        bool: "true or false",
-        int: "an integer",
-        list: "a list",
-        dict: "a table",
-        date: "a date",
-    }
-    return " or ".join(names.get(k, k.__name__) for k in kinds)
-
-
-def _is_plain_date(value: date) -> bool:
-    return type(value) is date
-
-
-@dataclass
-class _Parsed:
     initiative: dict[str, Any]
     releases: list[dict[str, Any]]
     milestones: list[dict[str, Any]]
     subprojects: list[dict[str, Any]]
-    images: list[dict[str, Any]] = field(default_factory=list)  # fedimage.health.loader
-    trackers: list[dict[str, Any]] = field(default_factory=list)  # trackers.loader
+
+    @property
+    def subproject_keys(self) -> list[str]:
+        return [s["key"] for s in self.subprojects]
+
+    @property
+    def milestone_keys(self) -> list[str]:
+        return [m["key"] for m in self.milestones]
 
 
-def parse(text: str) -> _Parsed:
-    """Validate the whole file before anything is written."""
-    try:
-        data = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as exc:
-        match = re.search(r"\(at line (\d+), column (\d+)\)", str(exc))
-        where = f"line {match.group(1)}, column {match.group(2)}" if match else "line ?"
-        reason = re.sub(r"\s*\(at line \d+, column \d+\)", "", str(exc))
-        raise InitiativeFileError(f"{where}: not valid TOML: {reason}") from None
-    loc = _Locator(text)
-    for key in data:
-        if key not in SECTIONS:
-            line = loc.line_of(key)
-            raise InitiativeFileError(
-                f"line {line}: unknown section '{key}' (known: {', '.join(SECTIONS)})"
-            )
-
-    top = _Reader(loc, "initiative", None, data.get("initiative", {}))
+def parse(loc: Locator, data: dict[str, Any], parsed: Mapping[str, Any]) -> InitiativeSection:
+    """Validate the initiative's tables before anything is written."""
+    top = Reader(loc, "initiative", None, data.get("initiative", {}))
     top.only({"name", "lead", "sponsor", "matrix_room", "wiki_url", "summary"})
     initiative = {
         "name": top.text("name", required=True),
@@ -243,8 +76,8 @@ def parse(text: str) -> _Parsed:
     }
 
     releases: list[dict[str, Any]] = []
-    for i, table in enumerate(_array(loc, data, "releases")):
-        r = _Reader(loc, "releases", i, table)
+    for i, table in enumerate(array(loc, data, "releases")):
+        r = Reader(loc, "releases", i, table)
         r.only(
             {
                 "key",
@@ -261,7 +94,7 @@ def parse(text: str) -> _Parsed:
             {
                 "key": r.slug(max_length=40),
                 "name": r.text("name", required=True, max_length=100),
-                "order": _small_int(r, "order", i),
+                "order": r.small_int("order", i),
                 "beta_target": r.day("beta_target"),
                 "final_target": r.day("final_target"),
                 "released_on": r.day("released_on"),
@@ -269,14 +102,14 @@ def parse(text: str) -> _Parsed:
                 "notes": r.text("notes", max_length=2000),
             }
         )
-    release_keys = _unique(loc, "releases", [r["key"] for r in releases])
+    release_keys = unique(loc, "releases", [r["key"] for r in releases])
     if not releases:
         raise InitiativeFileError("line 1: releases: at least one [[releases]] table is required")
 
     statuses = {s.value.replace("_", "-"): s.value for s in MilestoneStatus}
     milestones: list[dict[str, Any]] = []
-    for i, table in enumerate(_array(loc, data, "milestones")):
-        r = _Reader(loc, "milestones", i, table)
+    for i, table in enumerate(array(loc, data, "milestones")):
+        r = Reader(loc, "milestones", i, table)
         r.only(
             {
                 "key",
@@ -317,14 +150,14 @@ def parse(text: str) -> _Parsed:
                 "status": r.choice("status", statuses, MilestoneStatus.NOT_STARTED),
                 "migration_stage": r.choice("migration_stage", STAGE_NAMES, None),
                 **links,
-                "order": _small_int(r, "order", i),
+                "order": r.small_int("order", i),
             }
         )
-    _unique(loc, "milestones", [m["key"] for m in milestones])
+    unique(loc, "milestones", [m["key"] for m in milestones])
 
     subprojects: list[dict[str, Any]] = []
-    for i, table in enumerate(_array(loc, data, "subprojects")):
-        r = _Reader(loc, "subprojects", i, table)
+    for i, table in enumerate(array(loc, data, "subprojects")):
+        r = Reader(loc, "subprojects", i, table)
         r.only(
             {
                 "key",
@@ -368,35 +201,14 @@ def parse(text: str) -> _Parsed:
                 **_tracker_links(r),
                 "stage": r.choice("stage", STAGE_NAMES, Stage.OWN_BASE),
                 **targets,
-                "order": _small_int(r, "order", i),
+                "order": r.small_int("order", i),
             }
         )
-    _unique(loc, "subprojects", [s["key"] for s in subprojects])
-    # Imported here: the health app builds on this module, not the other way round.
-    from fedimage.health.loader import parse_images
-
-    images = parse_images(
-        loc,
-        data,
-        subprojects=[s["key"] for s in subprojects],
-        milestones=[m["key"] for m in milestones],
-    )
-    from trackers.loader import parse_trackers  # imported here, like parse_images
-
-    tracker_specs = parse_trackers(loc, data, subprojects=[s["key"] for s in subprojects])
-    return _Parsed(initiative, releases, milestones, subprojects, images, tracker_specs)
+    unique(loc, "subprojects", [s["key"] for s in subprojects])
+    return InitiativeSection(initiative, releases, milestones, subprojects)
 
 
-def _array(loc: _Locator, data: dict, section: str) -> list:
-    value = data.get(section, [])
-    if not isinstance(value, list):
-        raise InitiativeFileError(
-            f"line {loc.line_of(section)}: {section}: write it as [[{section}]] tables"
-        )
-    return value
-
-
-def _tracker_links(r: _Reader) -> dict[str, list[str]]:
+def _tracker_links(r: Reader) -> dict[str, list[str]]:
     """`tracker_labels` and `tracker_milestones`: names as the trackers spell them."""
     # A label ends up in TrackedIssue.label_index, one per line: it cannot hold a line break.
     # Lengths follow TrackedIssue (milestone: 300) and the issue list's label filter (200).
@@ -417,23 +229,6 @@ def _tracker_links(r: _Reader) -> dict[str, list[str]]:
             names.append(name)
         links[key] = names
     return links
-
-
-def _small_int(r: _Reader, key: str, index: int) -> int:
-    value = r.get(key, int, default=index)
-    if not 0 <= value <= 32767:
-        r.fail(key, "must be between 0 and 32767")
-    return value
-
-
-def _unique(loc: _Locator, section: str, keys: list[str]) -> list[str]:
-    seen: set[str] = set()
-    for i, key in enumerate(keys):
-        if key in seen:
-            line = loc.line_of(section, i, "key")
-            raise InitiativeFileError(f"line {line}: {section}[{i + 1}].key: '{key}' is used twice")
-        seen.add(key)
-    return keys
 
 
 def _upsert(
@@ -471,9 +266,8 @@ def _save(obj) -> None:
         obj.save()
 
 
-@transaction.atomic
-def apply(parsed: _Parsed) -> LoadReport:
-    report = LoadReport()
+def apply(parsed: InitiativeSection, report: LoadReport) -> None:
+    """Write the initiative's rows (inside the load's transaction)."""
     # One row: update it in place (an explicit pk would leave PostgreSQL's sequence behind).
     initiative = Initiative.objects.first() or Initiative()
     for name, value in parsed.initiative.items():
@@ -510,12 +304,6 @@ def apply(parsed: _Parsed) -> LoadReport:
             for k, v in targets.items():
                 setattr(migration, k, v)
             save_with_history(migration, user=None, reason=FILE_REASON)
-    from fedimage.health.loader import apply_images  # imported here: see parse()
-
-    apply_images(parsed.images, report)
-    from trackers.loader import apply_trackers  # imported here: see parse()
-
-    apply_trackers(parsed.trackers, report)
     for model, kind, keys in (
         (Release, "releases", [r["key"] for r in parsed.releases]),
         (Milestone, "milestones", [m["key"] for m in parsed.milestones]),
@@ -524,23 +312,13 @@ def apply(parsed: _Parsed) -> LoadReport:
         extra = list(model.objects.exclude(key__in=keys).values_list("key", flat=True))
         if extra:
             report.not_in_file[kind] = extra
-    return report
 
 
-def load_initiative_file(path: Path | str) -> LoadReport:
-    """Parse and validate the whole file, then apply it in one transaction."""
-    path = Path(path)
-    try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise InitiativeFileError("no such file") from None
-    except UnicodeDecodeError as exc:
-        raise InitiativeFileError(f"not UTF-8 text ({exc.reason})") from None
-    except OSError as exc:
-        raise InitiativeFileError(f"cannot be read ({exc.strerror})") from None
-    parsed = parse(text)
-    try:
-        return apply(parsed)
-    except ValidationError as exc:
-        # parse() checks what the models check; this is the last guard, and apply() is atomic.
-        raise InitiativeFileError(f"rejected by the database rules: {exc}") from None
+SECTION = Section(
+    name="initiative",
+    tables=("initiative", "releases", "milestones", "subprojects"),
+    reports=("releases", "milestones", "subprojects"),
+    parse=parse,
+    apply=apply,
+    order=0,
+)

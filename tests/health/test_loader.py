@@ -7,8 +7,8 @@ from pathlib import Path
 import pytest
 from django.conf import settings
 
+from fedimage.core.initiative_file import InitiativeFileError, load_initiative_file
 from fedimage.health.models import BaseEvidence, TagState, WatchedImage
-from fedimage.initiative.loader import InitiativeFileError, load_initiative_file
 
 pytestmark = pytest.mark.django_db
 

@@ -4,7 +4,7 @@ import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
 
-from fedimage.initiative.loader import InitiativeFileError, load_initiative_file, parse
+from fedimage.core.initiative_file import InitiativeFileError, load_initiative_file, parse
 from fedimage.initiative.models import (
     Initiative,
     Migration,
@@ -196,4 +196,4 @@ def test_rows_missing_from_the_file_are_kept_and_reported(tmp_path):
 def test_parse_validates_without_touching_the_database(django_assert_num_queries):
     with django_assert_num_queries(0):
         parsed = parse(INITIATIVE_FILE.read_text())
-    assert len(parsed.milestones) == 11
+    assert len(parsed["initiative"].milestones) == 11

@@ -4,7 +4,7 @@ import pytest
 from django.contrib.auth import authenticate
 from django.core.management import call_command
 
-from fedimage.initiative.loader import InitiativeFileError, load_initiative_file
+from fedimage.core.initiative_file import InitiativeFileError, load_initiative_file
 from fedimage.initiative.models import Blocker, Initiative, Migration, Milestone, Stage
 from fedimage.initiative.services import blocker_file, blocker_update
 from tests.conftest import INITIATIVE_FILE

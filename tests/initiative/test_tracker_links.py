@@ -4,7 +4,7 @@ import textwrap
 
 import pytest
 
-from fedimage.initiative.loader import InitiativeFileError, load_initiative_file, parse
+from fedimage.core.initiative_file import InitiativeFileError, load_initiative_file, parse
 from fedimage.initiative.models import Blocker, Milestone, Subproject, tracking_key
 from tests.factories import UserFactory
 

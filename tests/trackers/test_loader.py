@@ -2,7 +2,7 @@
 
 import pytest
 
-from fedimage.initiative.loader import InitiativeFileError, apply, load_initiative_file, parse
+from fedimage.core.initiative_file import InitiativeFileError, apply, load_initiative_file, parse
 from tests.conftest import INITIATIVE_FILE
 from trackers.models import TrackerSource
 

@@ -1,7 +1,7 @@
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
-from fedimage.initiative.loader import InitiativeFileError, load_initiative_file
+from fedimage.core.initiative_file import InitiativeFileError, load_initiative_file
 
 
 class Command(BaseCommand):
