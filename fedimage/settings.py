@@ -56,6 +56,8 @@ INSTALLED_APPS = [
     "fedimage.meetings",
     "fedimage.notifications",
     "trackers",
+    "fedimage.reports",
+    "fedimage.dashboard",
 ]
 
 MIDDLEWARE = [

@@ -7,22 +7,23 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
-from fedimage.initiative import views as initiative_views
+from fedimage.dashboard import probes
 
 admin.site.site_header = "fedimage administration"
 admin.site.site_title = "fedimage"
 
 urlpatterns = [
-    path("", include("fedimage.initiative.urls")),
-    path("api/", include("fedimage.initiative.api.urls")),
+    path("", include("fedimage.dashboard.urls")),
+    path("api/", include("fedimage.dashboard.api.urls")),
     path("api/health/", include("fedimage.health.api.urls")),
     path("health/", include("fedimage.health.urls")),
     path("api/trackers/", include("trackers.api.urls")),
     path("trackers/", include("trackers.urls")),
     path("hooks/", include("trackers.hook_urls")),
+    path("meetings/", include("fedimage.reports.urls")),
     path("meetings/", include("fedimage.meetings.urls")),
-    path("feeds/", include("fedimage.meetings.feed_urls")),
-    path("api/reports/", include("fedimage.meetings.api.urls")),
+    path("feeds/", include("fedimage.reports.feed_urls")),
+    path("api/reports/", include("fedimage.reports.api.urls")),
     path("api/meetings/", include("fedimage.meetings.api.meeting_urls")),
     path("notifications/", include("fedimage.notifications.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
@@ -37,6 +38,6 @@ urlpatterns = [
     path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("admin/", admin.site.urls),
-    path("healthz", initiative_views.healthz, name="healthz"),
-    path("readyz", initiative_views.readyz, name="readyz"),
+    path("healthz", probes.healthz, name="healthz"),
+    path("readyz", probes.readyz, name="readyz"),
 ]

@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
-import re
 from datetime import timedelta
 from typing import Any
 from urllib.parse import urlsplit
 
-from django.db.models import Count, IntegerField, OuterRef, Q, QuerySet, Subquery, Sum
+from django.db.models import Count, Exists, IntegerField, OuterRef, Q, QuerySet, Subquery, Sum
 from django.db.models.functions import Coalesce
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
+from fedimage.core.references import parse_issue_reference
+from fedimage.initiative import selectors as initiative_selectors
+from fedimage.initiative.models import AWAITING_FIX, Blocker, Milestone, Release, Subproject
 from fedimage.initiative.permissions import can_see_private
 from trackers.models import IssueState, SyncRun, TrackedIssue, TrackerKind, TrackerSource
 
@@ -93,36 +95,117 @@ def board_columns(*, user, source: TrackerSource) -> list[tuple[str, list[Tracke
     return list(columns.items())
 
 
+# What tracked issues add to the initiative's pages: linked-issue progress, fixed-upstream flags.
+# The initiative app cannot read tracked issues (it sits below this app), so the pages that
+# show these are built from the reads below.
+
+
+def _linked_issues(obj: Milestone | Subproject) -> Q:
+    """The tracked issues a milestone's or subproject's tracker labels and milestones name."""
+    q = Q()
+    for label in obj.tracker_labels:
+        q |= Q(label_index__contains=f"\n{label}\n")
+    if obj.tracker_milestones:
+        q |= Q(milestone__in=obj.tracker_milestones)
+    return q
+
+
+def linked_issue_counts(
+    objects: list[Milestone] | list[Subproject], *, user
+) -> dict[int, tuple[int, int]]:
+    """(total, closed) tracked issues linked to each milestone or subproject, by its pk.
+
+    One aggregate query for all of them (none when nothing is linked). Issues removed or moved
+    away upstream are not counted; confidential ones count for signed-in members only.
+    """
+    aggregates: dict[str, Count] = {}
+    wanted = Q()
+    for obj in objects:
+        q = _linked_issues(obj)
+        if q:
+            wanted |= q
+            aggregates[f"total_{obj.pk}"] = Count("pk", filter=q)
+            aggregates[f"closed_{obj.pk}"] = Count("pk", filter=q & Q(state=IssueState.CLOSED))
+    if not aggregates:
+        return {}
+    counts = (
+        issues_visible_to(user).filter(wanted, removed=False, moved_to="").aggregate(**aggregates)
+    )
+    return {
+        obj.pk: (counts[f"total_{obj.pk}"], counts[f"closed_{obj.pk}"])
+        for obj in objects
+        if f"total_{obj.pk}" in counts
+    }
+
+
+def attach_milestone_progress(milestones: list[Milestone], *, user) -> list[Milestone]:
+    """Attach each milestone's progress, counting its blockers and linked tracked issues."""
+    counts = linked_issue_counts(milestones, user=user)
+    return initiative_selectors.attach_progress(milestones, issue_counts=counts)
+
+
+def milestones_with_progress(*, user, release: Release | None = None) -> list[Milestone]:
+    """Milestones in plan order, with their progress (attach_milestone_progress)."""
+    milestones = list(initiative_selectors.milestone_list(user=user, release=release))
+    return attach_milestone_progress(milestones, user=user)
+
+
+def milestone_with_progress(*, user, key: str) -> Milestone:
+    milestone = initiative_selectors.milestone_get(user=user, key=key)
+    return attach_milestone_progress([milestone], user=user)[0]
+
+
+def releases_with_progress(*, user) -> list[Release]:
+    """Releases with their milestones (progress attached) in plan order."""
+    return initiative_selectors.release_list(milestones=milestones_with_progress(user=user))
+
+
+def subproject_with_links(*, user, key: str) -> Subproject:
+    """One subproject, with the counts of its linked tracker issues attached."""
+    subproject = initiative_selectors.subproject_get(user=user, key=key)
+    counts = linked_issue_counts([subproject], user=user)
+    return initiative_selectors.attach_linked_issues([subproject], issue_counts=counts)[0]
+
+
+def upstream_fixed_flag(user) -> Q:
+    """Whether the tracked issue a blocker points at has closed while the blocker still waits.
+
+    Only a flag for the owner to confirm: the blocker's status never changes by itself. An issue
+    removed or moved away upstream is not a fix; confidential issues count for members only.
+    """
+    closed = issues_visible_to(user).filter(
+        project=OuterRef("tracking_project"),
+        number=OuterRef("tracking_number"),
+        state=IssueState.CLOSED,
+        removed=False,
+        moved_to="",
+    )
+    return Q(Exists(closed), status__in=AWAITING_FIX)
+
+
+def blockers_with_flags(*, user, filters: dict | None = None) -> QuerySet[Blocker]:
+    """initiative's blocker_list, each blocker with `upstream_fixed` computed in the same query.
+
+    `filters` are blocker_list's, plus `upstream_fixed` (only the flagged ones).
+    """
+    qs = initiative_selectors.blocker_list(user=user, filters=filters).annotate(
+        upstream_fixed=upstream_fixed_flag(user)
+    )
+    return qs.filter(upstream_fixed=True) if (filters or {}).get("upstream_fixed") else qs
+
+
+def blocker_with_flags(*, user, pk: int) -> Blocker:
+    return get_object_or_404(blockers_with_flags(user=user), pk=pk)
+
+
 # Linking blockers to tracked issues
-
-_GITLAB_URL = re.compile(r"^/(?P<project>.+?)/-/(?:issues|work_items)/(?P<number>\d+)/?$")
-_HUB_URL = re.compile(r"^/(?P<project>[^/]+/[^/]+)/issues/(?P<number>\d+)/?$")
-_REFERENCE = re.compile(r"^(?P<project>[A-Za-z0-9_.-]+(?:/[A-Za-z0-9_.-]+)+)#(?P<number>\d+)$")
-
-
-def parse_issue_reference(text: str) -> tuple[str | None, str, int] | None:
-    """(host or None, project path, number) of an issue URL or a `group/project#N` reference."""
-    text = (text or "").strip()
-    match = _REFERENCE.match(text)
-    if match:
-        return None, match["project"], int(match["number"])
-    parts = urlsplit(text)
-    if parts.scheme not in ("http", "https") or not parts.hostname:
-        return None
-    for pattern in (_GITLAB_URL, _HUB_URL):
-        match = pattern.match(parts.path)
-        if match:
-            return parts.hostname.lower(), match["project"], int(match["number"])
-    return None
 
 
 def tracked_issue_for_url(url: str, *, user=None) -> TrackedIssue | None:
     """The tracked issue a blocker's tracking URL or reference points at, if fedimage holds it.
 
-    Understands https://gitlab.com/fedora/bootc/tracker/-/issues/84,
-    https://github.com/bootc-dev/bootc/issues/123, Forgejo's /owner/repo/issues/N and references
-    like bootc-dev/bootc#123. Confidential issues are returned only to signed-in users (pass
-    `user`; without one they are never returned).
+    Any form parse_issue_reference understands. Confidential issues are returned only to
+    signed-in users (pass `user`; without one they are never returned).
     """
     parsed = parse_issue_reference(url)
     if parsed is None:

@@ -10,6 +10,7 @@ from django.urls import reverse
 from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
+from fedimage.core.references import parse_issue_reference
 from fedimage.initiative.validators import no_control_characters, single_line
 
 
@@ -56,6 +57,8 @@ class Category(models.TextChoices):
 
 # A blocker in one of these states no longer stands in anybody's way.
 CLOSED_BLOCKER_STATUSES = (BlockerStatus.RESOLVED, BlockerStatus.WONT_FIX)
+# A blocker in one of these states whose upstream issue closed waits for its owner to confirm.
+AWAITING_FIX = (BlockerStatus.OPEN, BlockerStatus.IN_PROGRESS)
 SEVERITY_RANK: dict[str, int] = {Severity.CRITICAL: 0, Severity.MAJOR: 1, Severity.MINOR: 2}
 
 
@@ -240,9 +243,6 @@ class Migration(models.Model):
 
 def tracking_key(url: str) -> tuple[str, int | None]:
     """(project path, issue number) of a tracking issue URL or reference; ("", None) if none."""
-    # Imported here: the trackers app builds on this one, not the other way round.
-    from trackers.selectors import parse_issue_reference
-
     parsed = parse_issue_reference(url) if url else None
     if parsed is None or len(parsed[1]) > 300 or parsed[2] > 2**31 - 1:
         return "", None

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet
+from django.db.models import Count, Prefetch, Q, QuerySet
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
@@ -25,12 +26,10 @@ from fedimage.initiative.models import (
     Subproject,
 )
 from fedimage.initiative.permissions import can_see_private
-from trackers.models import IssueState
-from trackers.selectors import issues_visible_to
 
 OPEN_BLOCKERS = ~Q(status__in=CLOSED_BLOCKER_STATUSES)
-# A blocker in one of these states whose upstream issue closed waits for its owner to confirm.
-AWAITING_FIX = (BlockerStatus.OPEN, BlockerStatus.IN_PROGRESS)
+# (total, closed) tracked issues linked to a milestone or subproject, by its pk.
+IssueCounts = Mapping[int, tuple[int, int]]
 
 
 def blockers_visible_to(user) -> QuerySet[Blocker]:
@@ -38,26 +37,11 @@ def blockers_visible_to(user) -> QuerySet[Blocker]:
     return qs if can_see_private(user) else qs.filter(private=False)
 
 
-def upstream_fixed_flag(user) -> Q:
-    """Whether the tracked issue a blocker points at has closed while the blocker still waits.
-
-    Only a flag for the owner to confirm: the blocker's status never changes by itself. An issue
-    removed or moved away upstream is not a fix; confidential issues count for members only.
-    """
-    closed = issues_visible_to(user).filter(
-        project=OuterRef("tracking_project"),
-        number=OuterRef("tracking_number"),
-        state=IssueState.CLOSED,
-        removed=False,
-        moved_to="",
-    )
-    return Q(Exists(closed), status__in=AWAITING_FIX)
-
-
 def blocker_list(*, user, filters: dict | None = None) -> QuerySet[Blocker]:
     """Blockers the user may see, with everything a list row shows already fetched.
 
-    Each carries `upstream_fixed` (see upstream_fixed_flag), computed in the same query.
+    The `upstream_fixed` filter and flag are the trackers app's: see
+    trackers.selectors.blockers_with_flags.
     """
     qs = (
         blockers_visible_to(user)
@@ -66,11 +50,8 @@ def blocker_list(*, user, filters: dict | None = None) -> QuerySet[Blocker]:
             Prefetch("milestones", queryset=Milestone.objects.select_related("release")),
             "subprojects",
         )
-        .annotate(upstream_fixed=upstream_fixed_flag(user))
     )
     filters = filters or {}
-    if filters.get("upstream_fixed"):
-        qs = qs.filter(upstream_fixed=True)
     if filters.get("status") == "unresolved":
         qs = qs.filter(OPEN_BLOCKERS)
     elif filters.get("status"):
@@ -135,55 +116,25 @@ def _stage_counts() -> tuple[dict[int, int], int]:
     return {s.value: sum(1 for v in stages if v >= s.value) for s in Stage}, len(stages)
 
 
-def _linked_issues(obj: Milestone | Subproject) -> Q:
-    """The tracked issues a milestone's or subproject's tracker labels and milestones name."""
-    q = Q()
-    for label in obj.tracker_labels:
-        q |= Q(label_index__contains=f"\n{label}\n")
-    if obj.tracker_milestones:
-        q |= Q(milestone__in=obj.tracker_milestones)
-    return q
-
-
-def attach_linked_issues(objects: list[Any], *, user) -> list[Any]:
-    """Count the tracked issues linked to each milestone or subproject, and the closed ones.
-
-    One aggregate query for all of them (none when nothing is linked). Issues removed or moved
-    away upstream are not counted; confidential ones count for signed-in members only.
-    """
-    aggregates: dict[str, Count] = {}
-    wanted = Q()
-    for i, obj in enumerate(objects):
-        q = _linked_issues(obj)
-        if q:
-            wanted |= q
-            aggregates[f"total_{i}"] = Count("pk", filter=q)
-            aggregates[f"closed_{i}"] = Count("pk", filter=q & Q(state=IssueState.CLOSED))
-    counts: dict[str, int] = {}
-    if aggregates:
-        counts = (
-            issues_visible_to(user)
-            .filter(wanted, removed=False, moved_to="")
-            .aggregate(**aggregates)
-        )
-    for i, obj in enumerate(objects):
-        obj.tracker_issues_total = counts.get(f"total_{i}", 0)
-        obj.tracker_issues_closed = counts.get(f"closed_{i}", 0)
+def attach_linked_issues(objects: list[Any], *, issue_counts: IssueCounts) -> list[Any]:
+    """Attach (total, closed) linked tracker issues to milestones or subprojects (0 if absent)."""
+    for obj in objects:
+        obj.tracker_issues_total, obj.tracker_issues_closed = issue_counts.get(obj.pk, (0, 0))
     return objects
 
 
-def attach_progress(milestones: list[Any], *, user) -> list[Any]:
+def attach_progress(milestones: list[Any], *, issue_counts: IssueCounts) -> list[Any]:
     """Derive each milestone's progress from its linked work, never from a typed figure.
 
     A milestone tied to a migration stage counts the subprojects that reached it; any other
-    counts its closed blockers together with its closed linked tracker issues (its
-    `tracker_labels` and `tracker_milestones`). Without linked work the progress is unknown
-    (None).
+    counts its closed blockers together with its closed linked tracker issues, which the
+    caller counts (trackers.selectors.linked_issue_counts: the issues its `tracker_labels`
+    and `tracker_milestones` name). Without linked work the progress is unknown (None).
     """
     reached, migrating = (
         _stage_counts() if any(m.migration_stage is not None for m in milestones) else ({}, 0)
     )
-    attach_linked_issues(milestones, user=user)
+    attach_linked_issues(milestones, issue_counts=issue_counts)
     for m in milestones:
         blockers, issues = m.blockers_total, m.tracker_issues_total
         if m.migration_stage is not None and migrating:
@@ -201,23 +152,21 @@ def attach_progress(milestones: list[Any], *, user) -> list[Any]:
     return milestones
 
 
-def milestone_list(*, user, release: Release | None = None) -> list[Milestone]:
+def milestone_list(*, user, release: Release | None = None) -> QuerySet[Milestone]:
+    """Milestones in plan order with their blocker counts; progress: attach_progress."""
     qs = milestone_queryset(user)
-    if release is not None:
-        qs = qs.filter(release=release)
-    return attach_progress(list(qs), user=user)
+    return qs.filter(release=release) if release is not None else qs
 
 
 def milestone_get(*, user, key: str) -> Milestone:
-    milestone = get_object_or_404(milestone_queryset(user), key=key)
-    return attach_progress([milestone], user=user)[0]
+    return get_object_or_404(milestone_queryset(user), key=key)
 
 
-def release_list(*, user) -> list[Release]:
-    """Releases with their milestones (progress attached) in plan order."""
+def release_list(*, milestones: list[Milestone]) -> list[Release]:
+    """Releases in plan order, each with its milestones (as given) and their status counts."""
     releases = list(Release.objects.all())
     by_release: dict[int, list[Milestone]] = {r.pk: [] for r in releases}
-    for m in milestone_list(user=user):
+    for m in milestones:
         by_release[m.release_id].append(m)
     for r in releases:
         r.milestone_rows = by_release[r.pk]
@@ -269,9 +218,7 @@ def subproject_list(*, user) -> QuerySet[Subproject]:
 
 
 def subproject_get(*, user, key: str) -> Subproject:
-    """One subproject, with the counts of its linked tracker issues attached."""
-    subproject = get_object_or_404(subproject_list(user=user), key=key)
-    return attach_linked_issues([subproject], user=user)[0]
+    return get_object_or_404(subproject_list(user=user), key=key)
 
 
 @dataclass(frozen=True)

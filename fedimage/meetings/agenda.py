@@ -19,6 +19,7 @@ from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 
+from fedimage.core.references import parse_issue_reference
 from fedimage.health.models import INCIDENT_STATES, HealthState, StateChange
 from fedimage.initiative.history import Change, change_feed
 from fedimage.initiative.models import CLOSED_BLOCKER_STATUSES, Stage
@@ -26,7 +27,6 @@ from fedimage.initiative.permissions import can_see_private
 from fedimage.initiative.selectors import blockers_visible_to
 from fedimage.meetings.models import Meeting
 from trackers.models import IssueState, TrackedIssue
-from trackers.selectors import parse_issue_reference
 
 # With no earlier meeting, the agenda covers the week before this one.
 FIRST_MEETING_WINDOW = timedelta(days=7)

@@ -10,7 +10,7 @@ from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
 from fedimage.initiative.models import CLOSED_BLOCKER_STATUSES, Blocker, Milestone, MilestoneStatus
-from fedimage.initiative.selectors import blockers_visible_to, milestone_list
+from fedimage.initiative.selectors import blockers_visible_to
 from fedimage.meetings.models import (
     UNDECIDED_STATES,
     ActionItem,
@@ -21,6 +21,7 @@ from fedimage.meetings.models import (
     ReviewState,
     Vote,
 )
+from trackers.selectors import milestones_with_progress
 
 
 def meeting_list() -> QuerySet[Meeting]:
@@ -185,4 +186,4 @@ def action_items_for(*, meeting: Meeting, since: datetime) -> list[ActionItem]:
 
 def milestone_walk(*, user) -> list[Milestone]:
     """The milestones the meeting walks through, in plan order; done ones are skipped."""
-    return [m for m in milestone_list(user=user) if m.status != MilestoneStatus.DONE]
+    return [m for m in milestones_with_progress(user=user) if m.status != MilestoneStatus.DONE]

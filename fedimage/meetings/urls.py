@@ -1,6 +1,6 @@
 from django.urls import path
 
-from fedimage.meetings import report_views, views
+from fedimage.meetings import views
 
 app_name = "meetings"
 
@@ -18,18 +18,4 @@ urlpatterns = [
     path("actions/<int:item_pk>/status/", views.action_status, name="action-status"),
     path("blockers/<int:blocker_pk>/vote/", views.vote, name="vote"),
     path("blockers/<int:blocker_pk>/justification/", views.justify, name="justify"),
-    path("reports/", report_views.report_index, name="reports"),
-    path("reports/upstream/<slug:key>/", report_views.upstream_detail, name="report-upstream"),
-    path(
-        "reports/upstream/<slug:key>/export.<slug:fmt>",
-        report_views.upstream_export,
-        name="report-upstream-export",
-    ),
-    path("reports/releases/<slug:key>/", report_views.release_detail, name="report-release"),
-    path(
-        "reports/releases/<slug:key>/export.<slug:fmt>",
-        report_views.release_export,
-        name="report-release-export",
-    ),
-    path("charts/", report_views.chart_page, name="charts"),
 ]

@@ -8,10 +8,9 @@ from django.contrib.auth.models import AnonymousUser
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from fedimage.initiative import selectors
 from fedimage.initiative.models import BlockerStatus, Milestone, Subproject
 from fedimage.initiative.services import blocker_file, blocker_update
-from trackers import services
+from trackers import selectors, services
 
 PROJECT = "fedora/bootc/tracker"
 REPO = "bootc-dev/bootc"
@@ -63,7 +62,7 @@ def test_milestone_progress_counts_its_linked_issues_together_with_its_blockers(
     done = blocker_file(reporter=member, title="Quay namespace missing", milestones=[milestone])
     blocker_update(blocker=done, user=member, status=BlockerStatus.RESOLVED)
 
-    m = selectors.milestone_get(user=AnonymousUser(), key="clean-dev-pipeline")
+    m = selectors.milestone_with_progress(user=AnonymousUser(), key="clean-dev-pipeline")
 
     # Issues 1, 2, 3 (issue 1 carries both the label and the milestone: counted once), the
     # confidential 5 hidden from anonymous visitors; 2 and 3 closed. Blockers: 1 of 2 closed.
@@ -75,8 +74,8 @@ def test_milestone_progress_counts_its_linked_issues_together_with_its_blockers(
 def test_confidential_linked_issues_count_for_signed_in_members_only(tracker, member):
     link("clean-dev-pipeline", labels=["f44"])
 
-    anonymous = selectors.milestone_get(user=AnonymousUser(), key="clean-dev-pipeline")
-    signed_in = selectors.milestone_get(user=member, key="clean-dev-pipeline")
+    anonymous = selectors.milestone_with_progress(user=AnonymousUser(), key="clean-dev-pipeline")
+    signed_in = selectors.milestone_with_progress(user=member, key="clean-dev-pipeline")
 
     assert anonymous.progress_label == "1 of 2 issues closed"
     assert signed_in.progress_label == "1 of 3 issues closed"
@@ -84,11 +83,11 @@ def test_confidential_linked_issues_count_for_signed_in_members_only(tracker, me
 
 def test_issue_that_closes_upstream_moves_the_milestone_progress_on_resync(tracker, fake_gitlab):
     link("image-hosting", milestones=["Fedora 44"])
-    before = selectors.milestone_get(user=AnonymousUser(), key="image-hosting")
+    before = selectors.milestone_with_progress(user=AnonymousUser(), key="image-hosting")
     fake_gitlab.close_issue(PROJECT, 1)
     services.source_sync(source=tracker)
 
-    after = selectors.milestone_get(user=AnonymousUser(), key="image-hosting")
+    after = selectors.milestone_with_progress(user=AnonymousUser(), key="image-hosting")
 
     assert (before.progress, before.progress_label) == (50, "1 of 2 issues closed")
     assert (after.progress, after.progress_label) == (100, "2 of 2 issues closed")
@@ -103,14 +102,14 @@ def test_removed_and_moved_issues_do_not_count_as_closed_work(tracker, fake_gitl
     services.source_sync(source=base)
     services.source_reconcile(source=tracker)
 
-    m = selectors.milestone_get(user=AnonymousUser(), key="image-hosting")
+    m = selectors.milestone_with_progress(user=AnonymousUser(), key="image-hosting")
 
     # Left: the open copy of 1 in base-images. The moved original and the deleted 2 are gone.
     assert m.progress_label == "0 of 1 issues closed"
 
 
 def test_milestone_without_links_or_blockers_still_says_it_has_no_linked_work(tracker):
-    m = selectors.milestone_get(user=AnonymousUser(), key="image-hosting")
+    m = selectors.milestone_with_progress(user=AnonymousUser(), key="image-hosting")
 
     assert (m.progress, m.progress_label, m.tracker_issues_total) == (
         None,
@@ -220,7 +219,7 @@ def test_flag_matches_the_issue_whatever_url_form_the_blocker_gives(tracker, fak
     fake_gitlab.close_issue(PROJECT, 1)
     services.source_sync(source=tracker)
 
-    flags = dict(selectors.blocker_list(user=member).values_list("pk", "upstream_fixed"))
+    flags = dict(selectors.blockers_with_flags(user=member).values_list("pk", "upstream_fixed"))
 
     assert flags == {work_item.pk: True, other.pk: False}
 
@@ -229,11 +228,11 @@ def test_changing_the_tracking_url_moves_the_flag_to_the_new_issue(upstream, fak
     blocker = file_linked(member, "bootc install fails on s390x", 1)
     fake_github.close_issue(REPO, 1)
     services.source_sync(source=upstream)
-    assert selectors.blocker_get(user=member, pk=blocker.pk).upstream_fixed
+    assert selectors.blocker_with_flags(user=member, pk=blocker.pk).upstream_fixed
 
     blocker_update(blocker=blocker, user=member, tracking_url=f"https://github.com/{REPO}/issues/2")
 
-    assert not selectors.blocker_get(user=member, pk=blocker.pk).upstream_fixed
+    assert not selectors.blocker_with_flags(user=member, pk=blocker.pk).upstream_fixed
 
 
 def test_closed_confidential_issue_flags_its_blocker_for_members_only(tracker, fake_gitlab, member):
@@ -245,8 +244,8 @@ def test_closed_confidential_issue_flags_its_blocker_for_members_only(tracker, f
     fake_gitlab.close_issue(PROJECT, 5)
     services.source_sync(source=tracker)
 
-    assert selectors.blocker_get(user=member, pk=blocker.pk).upstream_fixed
-    assert not selectors.blocker_get(user=AnonymousUser(), pk=blocker.pk).upstream_fixed
+    assert selectors.blocker_with_flags(user=member, pk=blocker.pk).upstream_fixed
+    assert not selectors.blocker_with_flags(user=AnonymousUser(), pk=blocker.pk).upstream_fixed
 
 
 def test_blocker_list_costs_the_same_queries_however_many_blockers_are_flagged(

@@ -2,12 +2,10 @@
 
 from django import template
 
+from fedimage.initiative.models import AWAITING_FIX
 from trackers.selectors import tracked_issue_for_url
 
 register = template.Library()
-
-# Statuses in which a closed upstream issue calls for the owner's confirmation.
-_WAITING = {"open", "in_progress"}
 
 
 @register.inclusion_tag("trackers/_upstream_state.html", takes_context=True)
@@ -17,7 +15,7 @@ def upstream_issue(context, blocker):
     user = getattr(request, "user", None)
     url = blocker.tracking_url
     tracked = tracked_issue_for_url(url, user=user) if url else None
-    # blocker_list computed the flag in SQL: use it, so the page and the lists agree.
+    # blockers_with_flags computed the flag in SQL: use it, so the page and the lists agree.
     fixed = getattr(blocker, "upstream_fixed", None)
     if fixed is None:
         fixed = bool(
@@ -25,6 +23,6 @@ def upstream_issue(context, blocker):
             and not tracked.is_open
             and not tracked.removed
             and not tracked.moved_to
-            and blocker.status in _WAITING
+            and blocker.status in AWAITING_FIX
         )
     return {"tracked": tracked, "fixed_upstream": fixed}

@@ -7,6 +7,7 @@ from datetime import timedelta
 from django import template
 
 from fedimage.core.durations import duration_words
+from fedimage.health.selectors import state_counts
 
 register = template.Library()
 
@@ -56,8 +57,6 @@ def duration(delta: timedelta | None) -> str:
 @register.filter
 def health_tally(rows) -> dict:
     """Tags per state over grid rows: {"total", "healthy", "others": [(state, label, n)]}."""
-    from fedimage.health.selectors import state_counts
-
     counts = state_counts(rows)
     return {
         "total": sum(n for _, _, n in counts),

@@ -7,8 +7,8 @@ from rest_framework.reverse import reverse
 
 from fedimage.initiative.models import Release
 from fedimage.initiative.selectors import release_get
-from fedimage.meetings.api.serializers import ReportEntrySerializer, ReportSerializer
-from fedimage.meetings.reports import UPSTREAMS, release_report, upstream_report
+from fedimage.reports.api.serializers import ReportEntrySerializer, ReportSerializer
+from fedimage.reports.reports import UPSTREAMS, release_report, upstream_report
 
 
 class UpstreamReportViewSet(viewsets.ViewSet):

@@ -7,8 +7,7 @@ from rest_framework import mixins, permissions, status, viewsets
 from rest_framework.exceptions import PermissionDenied, ValidationError
 from rest_framework.response import Response
 
-from fedimage.initiative import selectors, services
-from fedimage.initiative.api.serializers import (
+from fedimage.dashboard.api.serializers import (
     BlockerCreateSerializer,
     BlockerInputSerializer,
     BlockerSerializer,
@@ -19,6 +18,7 @@ from fedimage.initiative.api.serializers import (
     ReleaseSerializer,
     SubprojectSerializer,
 )
+from fedimage.initiative import selectors, services
 from fedimage.initiative.models import (
     Blocker,
     BlockerStatus,
@@ -31,6 +31,7 @@ from fedimage.initiative.models import (
     Stage,
 )
 from fedimage.initiative.permissions import can_edit_blocker, is_lead
+from trackers import selectors as tracker_selectors
 
 
 class IsLeadOrReadOnly(permissions.BasePermission):
@@ -81,10 +82,11 @@ class MilestoneViewSet(mixins.UpdateModelMixin, viewsets.ReadOnlyModelViewSet):
         page = super().paginate_queryset(queryset)
         if page is None:
             return None
-        return selectors.attach_progress(list(page), user=self.request.user)
+        return tracker_selectors.attach_milestone_progress(list(page), user=self.request.user)
 
     def get_object(self):
-        return selectors.attach_progress([super().get_object()], user=self.request.user)[0]
+        milestone = super().get_object()
+        return tracker_selectors.attach_milestone_progress([milestone], user=self.request.user)[0]
 
     @extend_schema(request=MilestoneStatusInputSerializer, responses=MilestoneSerializer)
     def partial_update(self, request, *args, **kwargs):

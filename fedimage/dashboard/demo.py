@@ -18,6 +18,7 @@ from fedimage.initiative.models import (
     MilestoneStatus,
     Severity,
     Stage,
+    Subproject,
 )
 from fedimage.initiative.permissions import LEAD_GROUP
 from fedimage.initiative.services import save_with_history
@@ -191,8 +192,6 @@ def seed_demo(*, password: str | None = None) -> dict[str, int]:
             mg._history_date = mg.confirmed_at
             save_with_history(mg, user=lead, reason="demo")
             counts["stage changes"] += 1
-
-    from fedimage.initiative.models import Subproject
 
     subprojects = {s.key: s for s in Subproject.objects.all()}
     for i, (title, severity, category, status, ms, sps, url, text) in enumerate(BLOCKERS):

@@ -1,6 +1,6 @@
 from rest_framework.routers import DefaultRouter
 
-from fedimage.meetings.api import views
+from fedimage.reports.api import views
 
 router = DefaultRouter()
 router.register("upstream", views.UpstreamReportViewSet, basename="api-report-upstream")

@@ -14,7 +14,7 @@ from fedimage.initiative.services import (
     migration_set_stage,
     milestone_set_status,
 )
-from fedimage.meetings import charts
+from fedimage.reports import charts
 from tests.meetings.conftest import T0
 
 pytestmark = pytest.mark.django_db

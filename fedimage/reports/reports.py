@@ -22,12 +22,11 @@ from fedimage.initiative.models import Blocker, Category, Release
 from fedimage.initiative.selectors import (
     blocker_list,
     migration_matrix,
-    milestone_list,
     severity_sort_key,
 )
 from fedimage.meetings.minutes import md
 from trackers.models import IssueState, TrackedIssue
-from trackers.selectors import issues_visible_to
+from trackers.selectors import issues_visible_to, milestones_with_progress
 
 
 @dataclass(frozen=True)
@@ -245,7 +244,7 @@ _HEALTH_CODES = {
 def release_report(*, release: Release, user) -> Report:
     """One release's readiness: milestones, blockers, every subproject's migration, images."""
     milestones = Section("milestones", "Milestones", "No milestone targets this release.")
-    for m in milestone_list(user=user, release=release):
+    for m in milestones_with_progress(user=user, release=release):
         target = f"target {m.target_date:%Y-%m-%d}" if m.target_date else "no target date"
         milestones.rows.append(
             Row(

@@ -9,8 +9,8 @@ from django.views.decorators.http import require_GET
 
 from fedimage.initiative.models import Release
 from fedimage.initiative.selectors import release_get
-from fedimage.meetings import charts
-from fedimage.meetings.reports import (
+from fedimage.reports import charts
+from fedimage.reports.reports import (
     UPSTREAMS,
     Report,
     release_report,
@@ -44,13 +44,13 @@ def _export(request: HttpRequest, report: Report, fmt: str) -> HttpResponse:
 @require_GET
 def report_index(request: HttpRequest) -> HttpResponse:
     context = {"upstreams": UPSTREAMS.values(), "releases": Release.objects.all()}
-    return render(request, "meetings/reports/index.html", context)
+    return render(request, "reports/index.html", context)
 
 
 @require_GET
 def upstream_detail(request: HttpRequest, key: str) -> HttpResponse:
     report = upstream_report(key=key, user=_viewer(request))
-    return render(request, "meetings/reports/report.html", {"report": report})
+    return render(request, "reports/report.html", {"report": report})
 
 
 @require_GET
@@ -66,7 +66,7 @@ def release_detail(request: HttpRequest, key: str) -> HttpResponse:
         "report": release_report(release=release, user=viewer),
         "charts": charts.release_charts(user=viewer, release=release),
     }
-    return render(request, "meetings/reports/report.html", context)
+    return render(request, "reports/report.html", context)
 
 
 @require_GET
@@ -79,6 +79,6 @@ def release_export(request: HttpRequest, key: str, fmt: str) -> HttpResponse:
 def chart_page(request: HttpRequest) -> HttpResponse:
     return render(
         request,
-        "meetings/reports/charts.html",
+        "reports/charts.html",
         {"charts": charts.initiative_charts(user=request.user), "weeks": charts.DEFAULT_WEEKS},
     )

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from fedimage.initiative import views
+from fedimage.dashboard import views
 
 urlpatterns = [
     path("", views.overview, name="overview"),

@@ -1,4 +1,8 @@
-"""Pages of the dashboard: parse input, check permission, call a selector or a service."""
+"""The initiative's pages: parse input, check permission, call selectors or a service.
+
+They show what the trackers, health and meetings apps add to the initiative's objects (linked
+issue progress, fixed-upstream flags, image health, blocker reviews), hence here, above them.
+"""
 
 from __future__ import annotations
 
@@ -9,14 +13,13 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.db import connection, transaction
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.db import transaction
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.cache import patch_vary_headers
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from fedimage.celery import app
 from fedimage.health import selectors as health_selectors
 from fedimage.initiative import selectors, services
 from fedimage.initiative.forms import (
@@ -31,12 +34,13 @@ from fedimage.initiative.history import change_feed
 from fedimage.initiative.models import BlockerStatus, Migration
 from fedimage.initiative.permissions import can_edit_blocker, is_lead
 from fedimage.meetings import services as meeting_services
+from trackers import selectors as tracker_selectors
 
 
 @require_GET
 def overview(request: HttpRequest) -> HttpResponse:
     user = request.user
-    releases = selectors.release_list(user=user)
+    releases = tracker_selectors.releases_with_progress(user=user)
     open_by_severity = selectors.open_blockers_by_severity(user=user)
     context = {
         "initiative": selectors.initiative_get(),
@@ -47,7 +51,7 @@ def overview(request: HttpRequest) -> HttpResponse:
         "open_by_severity": open_by_severity,
         "open_total": sum(n for _, _, n in open_by_severity),
         "critical_blockers": list(
-            selectors.blocker_list(
+            tracker_selectors.blockers_with_flags(
                 user=user, filters={"status": "unresolved", "severity": "critical"}
             )[:5]
         ),
@@ -67,9 +71,11 @@ def _with_evidence(rows: list[selectors.MatrixRow]) -> list[selectors.MatrixRow]
 def release_detail(request: HttpRequest, key: str) -> HttpResponse:
     user = request.user
     release = selectors.release_get(key=key)
-    milestones = selectors.milestone_list(user=user, release=release)
+    milestones = tracker_selectors.milestones_with_progress(user=user, release=release)
     blockers = list(
-        selectors.blocker_list(user=user, filters={"status": "unresolved", "release": release})
+        tracker_selectors.blockers_with_flags(
+            user=user, filters={"status": "unresolved", "release": release}
+        )
     )
     blockers.sort(key=selectors.severity_sort_key)
     context = {
@@ -90,7 +96,7 @@ def release_detail(request: HttpRequest, key: str) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def milestone_detail(request: HttpRequest, key: str) -> HttpResponse:
     user = request.user
-    milestone = selectors.milestone_get(user=user, key=key)
+    milestone = tracker_selectors.milestone_with_progress(user=user, key=key)
     form = MilestoneStatusForm(initial={"status": milestone.status, "note": milestone.status_note})
     if request.method == "POST":
         if not is_lead(user):
@@ -100,7 +106,9 @@ def milestone_detail(request: HttpRequest, key: str) -> HttpResponse:
             services.milestone_set_status(milestone=milestone, user=user, **form.cleaned_data)
             messages.success(request, f"Status of “{milestone.title}” recorded.")
             return redirect(milestone)
-    blockers = list(selectors.blocker_list(user=user, filters={"milestone": milestone}))
+    blockers = list(
+        tracker_selectors.blockers_with_flags(user=user, filters={"milestone": milestone})
+    )
     blockers.sort(key=lambda b: (b.is_closed, *selectors.severity_sort_key(b)))
     context = {
         "milestone": milestone,
@@ -123,7 +131,7 @@ def milestone_detail(request: HttpRequest, key: str) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def subproject_detail(request: HttpRequest, key: str) -> HttpResponse:
     user = request.user
-    subproject = selectors.subproject_get(user=user, key=key)
+    subproject = tracker_selectors.subproject_with_links(user=user, key=key)
     migration: Migration | None = getattr(subproject, "migration", None)
     form = MigrationStageForm(
         initial={
@@ -142,7 +150,9 @@ def subproject_detail(request: HttpRequest, key: str) -> HttpResponse:
             services.migration_set_stage(migration=migration, user=user, **form.cleaned_data)
             messages.success(request, f"Migration stage of {subproject.name} recorded.")
             return redirect(subproject)
-    blockers = list(selectors.blocker_list(user=user, filters={"subproject": subproject}))
+    blockers = list(
+        tracker_selectors.blockers_with_flags(user=user, filters={"subproject": subproject})
+    )
     blockers.sort(key=lambda b: (b.is_closed, *selectors.severity_sort_key(b)))
     row = selectors.matrix_row(subproject)
     context = {
@@ -173,7 +183,9 @@ def blocker_list(request: HttpRequest) -> HttpResponse:
     params.setdefault("status", "unresolved")
     form = BlockerFilterForm(params)
     valid = form.is_valid()
-    blockers = selectors.blocker_list(user=request.user, filters=form.cleaned_data if valid else {})
+    blockers = tracker_selectors.blockers_with_flags(
+        user=request.user, filters=form.cleaned_data if valid else {}
+    )
     page = Paginator(blockers, 25).get_page(request.GET.get("page"))
     context = {"form": form, "page": page, "filters_invalid": not valid}
     # htmx swaps in the table alone, except when it restores a page from history.
@@ -187,7 +199,7 @@ def blocker_list(request: HttpRequest) -> HttpResponse:
 @require_GET
 def blocker_detail(request: HttpRequest, pk: int) -> HttpResponse:
     user = request.user
-    blocker = selectors.blocker_get(user=user, pk=pk)
+    blocker = tracker_selectors.blocker_with_flags(user=user, pk=pk)
     context = {
         "blocker": blocker,
         "can_edit": can_edit_blocker(user, blocker),
@@ -286,31 +298,4 @@ def changes(request: HttpRequest) -> HttpResponse:
         "initiative/changes.html",
         {"changes": feed, "since": since_day, "error": error},
         status=400 if error else 200,
-    )
-
-
-@require_GET
-def healthz(request: HttpRequest) -> JsonResponse:
-    return JsonResponse({"status": "ok"})
-
-
-@require_GET
-def readyz(request: HttpRequest) -> JsonResponse:
-    """Ready when the database answers and the Celery broker accepts a connection."""
-    checks: dict[str, str] = {}
-    try:
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT 1")
-        checks["database"] = "ok"
-    except Exception as exc:
-        checks["database"] = f"error: {type(exc).__name__}"
-    try:
-        with app.connection_for_write() as conn:
-            conn.ensure_connection(max_retries=1, timeout=2)
-        checks["broker"] = "ok"
-    except Exception as exc:
-        checks["broker"] = f"error: {type(exc).__name__}"
-    ready = all(v == "ok" for v in checks.values())
-    return JsonResponse(
-        {"status": "ok" if ready else "unavailable", "checks": checks}, status=200 if ready else 503
     )

@@ -1,6 +1,6 @@
 from rest_framework.routers import DefaultRouter
 
-from fedimage.initiative.api import views
+from fedimage.dashboard.api import views
 
 router = DefaultRouter()
 router.register("releases", views.ReleaseViewSet, basename="api-release")

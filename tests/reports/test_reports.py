@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from fedimage.initiative.models import BlockerStatus, Category, Milestone
 from fedimage.initiative.services import blocker_file, blocker_update
-from fedimage.meetings.reports import CSV_COLUMNS, UPSTREAMS, issue_kind
+from fedimage.reports.reports import CSV_COLUMNS, UPSTREAMS, issue_kind
 from trackers.models import TrackedIssue, TrackerSource
 
 pytestmark = pytest.mark.django_db

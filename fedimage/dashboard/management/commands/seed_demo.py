@@ -1,6 +1,6 @@
 from django.core.management.base import BaseCommand
 
-from fedimage.initiative.demo import seed_demo
+from fedimage.dashboard.demo import seed_demo
 from fedimage.initiative.models import Milestone
 
 

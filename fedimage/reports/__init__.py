@@ -1,0 +1,1 @@
+"""Reports to share, charts over time and feeds: read-only, built from every app below."""
