@@ -27,10 +27,11 @@ demo: install  ## add sample blockers and history; demo users demo-lead / demo-s
 test: install  ## the whole suite against PostgreSQL, Redis, a real registry and Chromium on 127.0.0.1
 	$(BIN)/pytest
 
-lint: install  ## ruff, mypy, and models in step with migrations
+lint: install  ## ruff, mypy, import layers (import-linter), and models in step with migrations
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
+	$(BIN)/lint-imports
 	DEBUG=1 $(BIN)/python manage.py makemigrations --check --dry-run
 
 format: install

@@ -602,7 +602,7 @@ def webhook_accept(*, source: TrackerSource, delivery: Delivery) -> bool:
     id) is accepted. The task needs only the source, never the row, so it may start before the
     commit. A replay finds the row and changes nothing.
     """
-    from trackers import tasks
+    from trackers import tasks  # noqa: PLC0415 (tasks imports this module)
 
     try:
         with transaction.atomic():
