@@ -291,6 +291,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "notifications.redeliver_pending",
         "schedule": env.float("NOTIFICATIONS_REDELIVER_INTERVAL_SECONDS", default=600.0),
     },
+    "core-relay-outbox": {
+        "task": "core.relay_outbox",
+        "schedule": env.float("OUTBOX_RELAY_INTERVAL_SECONDS", default=30.0),
+    },
 }
 # Sent the moment beat starts (fedimage.core.beat), not one interval later: a fresh dashboard
 # syncs and polls at once. The reconcile sweep and the thinning wait for their interval.
@@ -300,6 +304,7 @@ CELERY_BEAT_RUN_AT_START = [
     "trackers-sync-all",
     "meetings-action-items-due",
     "notifications-redeliver-pending",
+    "core-relay-outbox",
 ]
 # Job locks (fedimage.core.locks) expire this long after their holder stops renewing them.
 LOCK_TTL_SECONDS = env.float("LOCK_TTL_SECONDS", default=30.0)

@@ -597,10 +597,10 @@ class Delivery:
 def webhook_accept(*, source: TrackerSource, delivery: Delivery) -> bool:
     """Record a verified delivery and queue the sync it asks for; False if it is a replay.
 
-    The delivery row and the queued task stand or fall together: the task is published inside
-    the transaction, so a broker failure rolls the row back and the sender's redelivery (same
-    id) is accepted. The task needs only the source, never the row, so it may start before the
-    commit. A replay finds the row and changes nothing.
+    The delivery row and the queued sync commit together: the sync goes through the task
+    outbox, so a broker outage never refuses a delivery (the sync is sent when the broker is
+    back) and nothing is queued for a delivery that was not recorded. A replay finds the row
+    and changes nothing.
     """
     from trackers import tasks  # noqa: PLC0415 (tasks imports this module)
 
@@ -614,9 +614,9 @@ def webhook_accept(*, source: TrackerSource, delivery: Delivery) -> bool:
                 issue_number=delivery.number,
             )
             if delivery.number is not None:
-                tasks.sync_issue.delay(source.pk, delivery.project, delivery.number)
+                tasks.sync_issue.enqueue(source.pk, delivery.project, delivery.number)
             else:
-                tasks.sync_source.delay(source.pk, trigger="webhook")
+                tasks.sync_source.enqueue(source.pk, trigger="webhook")
     except IntegrityError:
         return False
     return True

@@ -10,12 +10,17 @@ It holds the policy every task shares, so a task's decorator carries only what i
   `Retry-After` header or a busy lock) is retried after that long instead of the backoff, capped
   at `max_retry_after`; those expected errors, when retries run out, are logged as one line, not
   as a traceback.
+
+A request (or any code inside a transaction) queues a task with `task.enqueue(...)`: it goes
+through the outbox (fedimage.core.outbox), so a broker outage never fails the request and the
+task is sent when the broker is back.
 """
 
 from __future__ import annotations
 
 from typing import Any, ClassVar
 
+from celery import shared_task
 from celery.contrib.django.task import DjangoTask
 
 DEFAULT_TIME_LIMIT = 300
@@ -50,6 +55,13 @@ class Task(DjangoTask):
             # Expected, retried errors: when retries run out, one log line, no traceback.
             cls.throws = tuple(own["autoretry_for"])
 
+    def enqueue(self, *args: Any, **kwargs: Any) -> Any:
+        """Send this task after the current transaction commits, through the outbox."""
+        # Imported here: this module is the app's task_cls, loaded before Django's models are.
+        from fedimage.core import outbox
+
+        return outbox.enqueue(self, args=args, kwargs=kwargs)
+
     def retry(  # type: ignore[override]
         self,
         args: Any = None,
@@ -74,3 +86,11 @@ class Task(DjangoTask):
             max_retries=max_retries,
             **options,
         )
+
+
+@shared_task(name="core.relay_outbox", time_limit=120)
+def relay_outbox() -> int:
+    """Send the outbox rows a broker outage left behind; return how many were sent."""
+    from fedimage.core import outbox
+
+    return outbox.relay()

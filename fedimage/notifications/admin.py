@@ -65,5 +65,5 @@ class NotificationAdmin(admin.ModelAdmin):
             status=NotificationStatus.PENDING, attempts=0, lease_until=None
         )
         for pk in ids:
-            deliver.delay_on_commit(pk)
+            deliver.enqueue(pk)
         self.message_user(request, f"{len(ids)} queued again.", messages.SUCCESS)

@@ -76,7 +76,8 @@ def event_record(
 ) -> Event | None:
     """Record an event and one pending notification per matching subscription.
 
-    Each notification's delivery is queued after the surrounding transaction commits. With a
+    Each notification's delivery goes through the task outbox: recorded in the surrounding
+    transaction, sent after it commits (or, with the broker down, when it is back). With a
     `dedupe_key` already recorded, nothing is recorded again and None is returned.
     """
     with transaction.atomic():
@@ -114,7 +115,7 @@ def event_record(
         from fedimage.notifications.tasks import deliver  # noqa: PLC0415 (tasks imports this)
 
         for notification in notifications:
-            deliver.delay_on_commit(notification.pk)
+            deliver.enqueue(notification.pk)
     return event
 
 
