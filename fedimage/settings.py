@@ -310,6 +310,12 @@ CELERY_BEAT_RUN_AT_START = [
 LOCK_TTL_SECONDS = env.float("LOCK_TTL_SECONDS", default=30.0)
 # Image health: polls of one registry running at once (quay.io throttles beyond a few a second).
 HEALTH_REGISTRY_CONCURRENCY = env.int("HEALTH_REGISTRY_CONCURRENCY", default=2)
+# Image health polling (issue 10): requests in flight per registry per worker process (they
+# share one keep-alive pool), how often an expected but missing signature is looked for again,
+# and the cache prefix of what registry clients remember (tokens, realms, referrers support).
+HEALTH_REQUESTS_IN_FLIGHT = env.int("HEALTH_REQUESTS_IN_FLIGHT", default=4)
+HEALTH_SIGNATURE_RECHECK_SECONDS = env.int("HEALTH_SIGNATURE_RECHECK_SECONDS", default=1800)
+HEALTH_CACHE_PREFIX = env.str("HEALTH_CACHE_PREFIX", default="health")
 
 # Notifications: the Matrix homeserver the bot posts through (empty: Matrix is off), and the NAME
 # of the variable holding its access token (the token itself is never in settings or the database).

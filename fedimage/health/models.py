@@ -4,39 +4,25 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from django.conf import settings
 from django.db import models
 from django.urls import reverse
 from django.utils import timezone
 
+# Defined in states; importable from here too, where other apps have always found them.
+from fedimage.health.states import INCIDENT_STATES as INCIDENT_STATES
+from fedimage.health.states import STATE_RANK as STATE_RANK
+from fedimage.health.states import HealthState
 from fedimage.initiative.models import Blocker, Milestone, Subproject
 
 
-class HealthState(models.TextChoices):
-    """What a tag's last poll found, from best to worst."""
+class BuildTimeSource(models.TextChoices):
+    """Where a build time was read: the config, else a label (reproducible builds zero it)."""
 
-    PENDING = "pending", "Not checked yet"
-    HEALTHY = "healthy", "Healthy"
-    STALE = "stale", "Stale"
-    DEGRADED = "degraded", "Degraded"
-    MISSING = "missing", "Missing"
-    UNREACHABLE = "unreachable", "Registry unreachable"
-    GARBAGE = "garbage", "Registry answered garbage"
-
-
-# States that say something is wrong with the image itself; past the grace period they open a
-# blocker. Unreachable and garbage are the registry's failures: they neither open nor close one.
-INCIDENT_STATES = frozenset({HealthState.STALE, HealthState.DEGRADED, HealthState.MISSING})
-# How bad each state is, for thinning samples (keep the worst of a bucket) and for summaries.
-# Keyed by str so raw state values read from the database look up too (HealthState is a str).
-STATE_RANK: dict[str, int] = {
-    HealthState.PENDING: 0,
-    HealthState.HEALTHY: 1,
-    HealthState.UNREACHABLE: 2,
-    HealthState.STALE: 3,
-    HealthState.DEGRADED: 4,
-    HealthState.GARBAGE: 5,
-    HealthState.MISSING: 6,
-}
+    CONFIG = "config", "config.created"
+    LABEL = "label", "org.opencontainers.image.created label"
+    VERSION = "version", "date in the version label"
+    UNKNOWN = "", "no build time (first seen)"
 
 
 class BaseEvidence(models.TextChoices):
@@ -121,7 +107,12 @@ class TagState(models.Model):
     digest = models.CharField(max_length=200, blank=True, help_text="Last digest fully read.")
     media_type = models.CharField(max_length=100, blank=True)
     digest_seen_at = models.DateTimeField(null=True, blank=True, help_text="When first seen.")
-    built_at = models.DateTimeField(null=True, blank=True, help_text="Newest config `created`.")
+    built_at = models.DateTimeField(null=True, blank=True, help_text="Newest build time.")
+    built_source = models.CharField(
+        max_length=10, choices=BuildTimeSource.choices, blank=True, help_text="Of `built_at`."
+    )
+    # Per architecture of the digest: {"amd64": {"at": ISO 8601, "source": BuildTimeSource}}.
+    arch_builds = models.JSONField(default=dict)
     version = models.CharField(max_length=100, blank=True)
     arches = models.JSONField(default=list)
     signed = models.BooleanField(null=True, blank=True)
@@ -145,6 +136,13 @@ class TagState(models.Model):
         "DigestRecord", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
     builds_behind = models.PositiveIntegerField(null=True, blank=True)
+    base_checked_at = models.DateTimeField(null=True, blank=True, help_text="Evidence computed.")
+    # Summaries for the pages, kept by each poll so the grid reads no history: the last
+    # RECENT_LENGTH checks as [ISO 8601, state], oldest first, and the typical time between builds.
+    recent = models.JSONField(default=list)
+    cadence = models.DurationField(null=True, blank=True)
+
+    RECENT_LENGTH = 24
 
     class Meta:
         ordering = ["image__order", "image__key", "order", "tag"]
@@ -195,6 +193,7 @@ class DigestRecord(models.Model):
     media_type = models.CharField(max_length=100)
     first_seen = models.DateTimeField(default=timezone.now)
     built_at = models.DateTimeField(null=True, blank=True)
+    built_source = models.CharField(max_length=10, choices=BuildTimeSource.choices, blank=True)
     version = models.CharField(max_length=100, blank=True)
     arches = models.JSONField(default=list)
     # Per architecture: manifest and config digests, created, layers (for base-image evidence).
@@ -226,3 +225,107 @@ class Sample(models.Model):
 
     def __str__(self) -> str:
         return f"{self.tag} {self.at:%Y-%m-%d %H:%M} {self.state}"
+
+
+class DigestFacts(models.Model):
+    """What one manifest digest of a repository holds, read once and then known by its digest.
+
+    A tag's top digest (an index or a single manifest) and each platform manifest of an index
+    get a row; a digest never changes content, so it is never read again. Only its signature is
+    asked again, and only while one is expected and missing (`signature_checked_at`).
+    """
+
+    registry = models.CharField(max_length=200)
+    repository = models.CharField(max_length=300)
+    digest = models.CharField(max_length=200)
+    media_type = models.CharField(max_length=100)
+    # Index: its runnable entries [{"digest", "architecture", "os", "variant"}]; else [].
+    platforms = models.JSONField(default=list)
+    # Image manifest: its config and layers, base annotations, and what the config says.
+    config_digest = models.CharField(max_length=200, blank=True)
+    layers = models.JSONField(default=list)
+    base_name = models.CharField(max_length=500, blank=True)
+    base_digest = models.CharField(max_length=200, blank=True)
+    architecture = models.CharField(max_length=50, blank=True)
+    os = models.CharField(max_length=50, blank=True)
+    variant = models.CharField(max_length=50, blank=True)
+    created = models.DateTimeField(null=True, blank=True, help_text="config.created as read.")
+    created_text = models.CharField(max_length=40, blank=True, help_text="config.created raw.")
+    label_created = models.CharField(max_length=60, blank=True)
+    version = models.CharField(max_length=100, blank=True)
+    index_annotations = models.JSONField(default=dict, help_text="Base annotations of an index.")
+    signed = models.BooleanField(null=True, blank=True)
+    signature_checked_at = models.DateTimeField(null=True, blank=True)
+    first_seen = models.DateTimeField(default=timezone.now)
+    last_seen = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["registry", "repository", "digest"], name="health_digest_facts_unique"
+            )
+        ]
+        indexes = [
+            models.Index(fields=["registry", "repository", "config_digest"]),
+            models.Index(fields=["last_seen"]),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.registry}/{self.repository}@{self.digest[:19]}"
+
+
+class PollStatus(models.TextChoices):
+    """Where a poll run stands."""
+
+    QUEUED = "queued", "Queued"
+    RUNNING = "running", "Running"
+    WAITING = "waiting", "Waiting for the registry"
+    DONE = "done", "Done"
+    FAILED = "failed", "Failed"
+
+
+ACTIVE_POLL_STATUSES = frozenset({PollStatus.QUEUED, PollStatus.RUNNING, PollStatus.WAITING})
+
+
+class PollTrigger(models.TextChoices):
+    SCHEDULE = "schedule", "Schedule"
+    MANUAL = "manual", "Poll now"
+
+
+class PollRun(models.Model):
+    """One poll of a watched image: asked for (by the schedule or a lead), run, and its outcome."""
+
+    image = models.ForeignKey(WatchedImage, on_delete=models.CASCADE, related_name="poll_runs")
+    batch = models.UUIDField(help_text="Runs asked for together share it (Poll now on /health/).")
+    trigger = models.CharField(max_length=10, choices=PollTrigger.choices)
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    status = models.CharField(max_length=10, choices=PollStatus.choices, default=PollStatus.QUEUED)
+    queued_at = models.DateTimeField(default=timezone.now)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    updated_at = models.DateTimeField(default=timezone.now)
+    retry_at = models.DateTimeField(null=True, blank=True, help_text="When a waiting run resumes.")
+    tags_total = models.PositiveIntegerField(default=0)
+    tags_checked = models.PositiveIntegerField(default=0)
+    tags_changed = models.PositiveIntegerField(default=0)
+    new_digests = models.PositiveIntegerField(default=0)
+    requests = models.PositiveIntegerField(default=0)
+    message = models.CharField(max_length=300, blank=True)
+
+    class Meta:
+        ordering = ["-queued_at", "-id"]
+        indexes = [
+            models.Index(fields=["batch"]),
+            models.Index(fields=["image", "-queued_at"]),
+            models.Index(fields=["status", "updated_at"]),
+        ]
+        constraints = [_choices_check("status", PollStatus, "health_poll_run_status_valid")]
+
+    def __str__(self) -> str:
+        return f"poll of {self.image} ({self.status})"
+
+    @property
+    def is_active(self) -> bool:
+        return self.status in ACTIVE_POLL_STATUSES

@@ -8,7 +8,7 @@ from collections.abc import Iterator
 import httpx
 import pytest
 
-from fedimage.health.clients.registry import RegistryClient
+from fedimage.health.clients.registry import RegistryClient, close_shared_http_clients
 from tests.health.oci import BearerAuth, OciPusher
 from tests.health.registry_server import RegistryServer, StubServer, TokenServer
 
@@ -54,6 +54,15 @@ def token_pusher(token_registry: RegistryServer) -> Iterator[OciPusher]:
     """Push test images into `token_registry`, fetching push tokens as a real client does."""
     with httpx.Client(base_url=token_registry.url, timeout=10, auth=BearerAuth()) as client:
         yield OciPusher(client)
+
+
+@pytest.fixture(autouse=True)
+def registry_memory(settings) -> Iterator[str]:
+    """Give each test its own cache namespace for what registry clients remember, and close
+    the keep-alive pools it opened (its registries may be gone by the next test)."""
+    settings.HEALTH_CACHE_PREFIX = f"health-test-{uuid.uuid4().hex[:12]}"
+    yield settings.HEALTH_CACHE_PREFIX
+    close_shared_http_clients()
 
 
 @pytest.fixture

@@ -22,6 +22,8 @@ from dataclasses import dataclass, field
 
 import httpx
 
+from fedimage.health.clients.oci import ImageManifest
+
 OCI_INDEX = "application/vnd.oci.image.index.v1+json"
 OCI_MANIFEST = "application/vnd.oci.image.manifest.v1+json"
 OCI_CONFIG = "application/vnd.oci.image.config.v1+json"
@@ -369,3 +371,70 @@ class BearerAuth(httpx.Auth):
         self._tokens[scope_key] = token
         request.headers["Authorization"] = f"Bearer {token}"
         yield request
+
+
+@dataclass(frozen=True)
+class ArchRead:
+    """One platform of a tag, as a test reads it through the client's public calls."""
+
+    architecture: str
+    os: str
+    variant: str | None
+    manifest_digest: str
+    config_digest: str
+    created: object
+    version: str | None
+    labels: Mapping[str, str]
+    layers: tuple[str, ...]
+    base_name: str | None
+    base_digest: str | None
+
+
+@dataclass(frozen=True)
+class TagRead:
+    digest: str
+    media_type: str
+    architectures: tuple[ArchRead, ...]
+
+    @property
+    def is_index(self) -> bool:
+        return self.media_type in (OCI_INDEX, DOCKER_MANIFEST_LIST)
+
+    @property
+    def arch_names(self) -> set[str]:
+        return {arch.architecture for arch in self.architectures}
+
+    def arch(self, name: str) -> ArchRead | None:
+        return next((a for a in self.architectures if a.architecture == name), None)
+
+
+def read_tag(client, repo: str, tag: str) -> TagRead:
+    """Read every platform of a tag with the client's calls: manifest, platform manifests, configs.
+
+    What services do, without their cache, for tests of the client's answers.
+    """
+    top = client.get_manifest(repo, tag)
+    entries = (
+        [(top, None)]
+        if isinstance(top, ImageManifest)
+        else [(client.get_manifest(repo, entry.digest), entry.platform) for entry in top.images]
+    )
+    arches = []
+    for manifest, platform in entries:
+        config = client.get_config(repo, manifest.config_digest)
+        arches.append(
+            ArchRead(
+                architecture=platform.architecture if platform else config.architecture,
+                os=platform.os if platform else config.os,
+                variant=platform.variant if platform else config.variant,
+                manifest_digest=manifest.digest,
+                config_digest=manifest.config_digest,
+                created=config.created,
+                version=config.labels.get("org.opencontainers.image.version"),
+                labels=config.labels,
+                layers=manifest.layers,
+                base_name=manifest.base_name,
+                base_digest=manifest.base_digest,
+            )
+        )
+    return TagRead(digest=top.digest, media_type=top.media_type, architectures=tuple(arches))

@@ -11,8 +11,8 @@ import pytest
 from django.db import DataError
 from django.utils import timezone
 
-from fedimage.health import services
-from fedimage.health.clients.registry import OCI_INDEX, OCI_MANIFEST, RegistryClient
+from fedimage.health.clients.oci import OCI_INDEX, OCI_MANIFEST
+from fedimage.health.clients.registry import RegistryClient
 from fedimage.health.models import (
     BaseEvidence,
     DigestRecord,
@@ -21,7 +21,13 @@ from fedimage.health.models import (
     StateChange,
     TagState,
 )
-from fedimage.health.services import SYSTEM_USERNAME, digests_thin, image_poll, samples_thin
+from fedimage.health.services import (
+    SYSTEM_USERNAME,
+    digests_thin,
+    image_poll,
+    recording,
+    samples_thin,
+)
 from fedimage.health.tasks import thin_samples
 from fedimage.initiative.models import BlockerStatus
 from tests.health.factories import MilestoneFactory, SubprojectFactory, WatchedImageFactory
@@ -150,9 +156,10 @@ def test_missing_architecture_is_degraded_and_named(
     assert state.reason.startswith("no arm64, s390x build (has amd64)")
 
 
-def test_unsigned_tag_is_degraded_until_its_signature_is_pushed(
-    registry: RegistryServer, pusher: OciPusher, repo: str, now: datetime
+def test_unsigned_tag_is_degraded_until_its_late_signature_is_found_on_the_slower_cadence(
+    registry: RegistryServer, pusher: OciPusher, repo: str, now: datetime, settings
 ) -> None:
+    settings.HEALTH_SIGNATURE_RECHECK_SECONDS = 15 * 60
     pushed = pusher.push_multiarch(repo, "44", architectures=TWO_ARCHES, created=iso(now))
     image = watch(registry, repo, signature_expected=True)
     image_poll(image=image, now=now)
@@ -160,7 +167,13 @@ def test_unsigned_tag_is_degraded_until_its_signature_is_pushed(
     assert "not signed" in tag_state(image).reason
 
     pusher.push_cosign_signature(repo, pushed.digest)
-    image_poll(image=image, now=now + timedelta(minutes=5))
+    # Within the cadence the missing signature is not asked for again: one HEAD.
+    early = image_poll(image=image, now=now + timedelta(minutes=14))
+    assert early.requests == 1
+    assert tag_state(image).state == HealthState.DEGRADED
+    late = image_poll(image=image, now=now + timedelta(minutes=15))
+    # The HEAD and the signature tag's HEAD: the registry's missing referrers API is known.
+    assert late.requests == 2
 
     state = tag_state(image)
     assert state.state == HealthState.HEALTHY
@@ -339,32 +352,35 @@ def test_garbage_answer_is_reported_for_its_tag_and_the_others_are_still_polled(
     assert good.state == HealthState.HEALTHY
 
 
-def test_manifest_that_does_not_hash_to_the_head_digest_is_garbage(
+def test_manifest_that_does_not_hash_to_the_digest_the_head_named_is_garbage(
     stub_server: StubServer, now: datetime
 ) -> None:
-    """Without Docker-Content-Digest on the GET the body's own hash is its digest: it must be
-    the digest the HEAD announced, or the registry served other content than it named."""
+    """A new digest is read by digest: the body must hash to the digest the HEAD announced,
+    or the registry served other content than it named."""
     _stub_single_arch(stub_server, "r", "44", now)
     route = stub_server.routes[("*", "/v2/r/manifests/44")]
-    announced = sha256_digest(b"something else entirely")
-
-    def head_claims_another_digest(method: str, path: str, headers: dict) -> StubResponse:
-        if method == "HEAD":
-            return StubResponse(
-                200, {**route.headers, "Docker-Content-Digest": announced}, route.body
-            )
-        return StubResponse(200, {"Content-Type": OCI_MANIFEST}, route.body)
-
-    stub_server.route("*", "/v2/r/manifests/44", head_claims_another_digest)
     image = watch(stub_server, "r", expected_arches=["amd64"])
-
     image_poll(image=image, now=now)
+    known = tag_state(image).digest
+    announced = sha256_digest(b"something else entirely")
+    stub_server.route(
+        "*",
+        "/v2/r/manifests/44",
+        StubResponse(200, {**route.headers, "Docker-Content-Digest": announced}, route.body),
+    )
+    stub_server.route(
+        "*",
+        f"/v2/r/manifests/{announced}",
+        StubResponse(200, {"Content-Type": OCI_MANIFEST}, route.body),
+    )
+
+    image_poll(image=image, now=now + timedelta(minutes=5))
 
     state = tag_state(image)
     assert state.state == HealthState.GARBAGE
     assert announced in state.reason
-    assert state.digest == ""
-    assert not DigestRecord.objects.filter(tag=state).exists()
+    assert state.digest == known
+    assert list(DigestRecord.objects.filter(tag=state).values_list("digest", flat=True)) == [known]
 
 
 def test_unexpected_error_on_one_tag_makes_it_garbage_and_the_others_are_still_polled(
@@ -373,14 +389,14 @@ def test_unexpected_error_on_one_tag_makes_it_garbage_and_the_others_are_still_p
     _stub_single_arch(stub_server, "r", "bad", now)
     _stub_single_arch(stub_server, "r", "good", now)
     image = watch(stub_server, "r", tags=["bad", "good"], expected_arches=["amd64"])
-    real_record = services._record_digest
+    real_record = recording._record_digest
 
     def fails_for_bad(state, *args, **kwargs):
         if state.tag == "bad":
             raise DataError("PostgreSQL text fields cannot contain NUL (0x00) bytes")
         return real_record(state, *args, **kwargs)
 
-    with patch.object(services, "_record_digest", fails_for_bad):
+    with patch.object(recording, "_record_digest", fails_for_bad):
         report = image_poll(image=image, now=now)
 
     bad, good = tag_state(image, "bad"), tag_state(image, "good")

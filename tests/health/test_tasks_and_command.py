@@ -39,7 +39,7 @@ def fresh_image(registry: RegistryServer, pusher: OciPusher, repo: str):
 
 
 def test_poll_image_task_polls_and_a_second_run_is_just_another_sample(fresh_image) -> None:
-    assert poll_image.apply(args=[fresh_image.pk]).get() == "1 tags, 8 requests"
+    assert poll_image.apply(args=[fresh_image.pk]).get() == "1 tags, 7 requests"
     assert poll_image.apply(args=[fresh_image.pk]).get() == "1 tags, 1 requests"
 
     state = TagState.objects.get(image=fresh_image)
@@ -91,7 +91,7 @@ def test_poll_images_command_prints_each_tags_state(fresh_image) -> None:
     call_command("poll_images", "--image", fresh_image.key, stdout=out)
 
     assert f"{fresh_image.reference}:44  HEALTHY  built 1 hour ago" in out.getvalue()
-    assert "(8 requests)" in out.getvalue()
+    assert "(7 requests)" in out.getvalue()
 
 
 def test_poll_images_command_rejects_an_unknown_image() -> None:

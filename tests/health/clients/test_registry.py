@@ -9,20 +9,22 @@ from pathlib import Path
 
 import pytest
 
-from fedimage.health.clients.registry import (
+from fedimage.health.clients.errors import (
+    AccessDenied,
+    NotFound,
+    RegistryGarbage,
+    RegistryUnavailable,
+)
+from fedimage.health.clients.oci import (
     DOCKER_MANIFEST,
     DOCKER_MANIFEST_LIST,
     OCI_INDEX,
     OCI_MANIFEST,
-    AccessDenied,
     ImageManifest,
     ManifestIndex,
-    NotFound,
-    RegistryClient,
-    RegistryGarbage,
-    RegistryUnavailable,
 )
-from tests.health.oci import OciPusher, canonical_json, sha256_digest
+from fedimage.health.clients.registry import RegistryClient
+from tests.health.oci import OciPusher, canonical_json, read_tag, sha256_digest
 from tests.health.registry_server import (
     RegistryServer,
     StubResponse,
@@ -43,7 +45,7 @@ def test_multiarch_index_lists_every_architecture_with_created_and_version(
 ) -> None:
     pushed = pusher.push_multiarch(repo, "44", version="44.20260501.0")
 
-    info = registry_client.inspect(repo, "44")
+    info = read_tag(registry_client, repo, "44")
 
     assert info.digest == pushed.digest
     assert info.media_type == OCI_INDEX
@@ -68,7 +70,7 @@ def test_attestation_entries_of_an_index_are_skipped(
     pusher.push_multiarch(repo, "latest", architectures=("amd64", "arm64"), attestation=True)
 
     index = registry_client.get_manifest(repo, "latest")
-    info = registry_client.inspect(repo, "latest")
+    info = read_tag(registry_client, repo, "latest")
 
     assert isinstance(index, ManifestIndex)
     assert len(index.manifests) == 4
@@ -82,7 +84,7 @@ def test_docker_manifest_list_is_read_like_an_oci_index(
     pushed = pusher.push_multiarch(repo, "stable", architectures=("amd64", "arm64"), docker=True)
 
     head = registry_client.head_manifest(repo, "stable")
-    info = registry_client.inspect(repo, "stable")
+    info = read_tag(registry_client, repo, "stable")
 
     assert head.media_type == DOCKER_MANIFEST_LIST
     assert head.digest == pushed.digest
@@ -97,7 +99,7 @@ def test_single_arch_manifest_takes_its_platform_from_the_config(
 ) -> None:
     pushed = pusher.push_image(repo, "rawhide", architecture="arm64", variant="v8", version="45.1")
 
-    info = registry_client.inspect(repo, "rawhide")
+    info = read_tag(registry_client, repo, "rawhide")
 
     assert not info.is_index
     assert info.media_type == OCI_MANIFEST
@@ -113,7 +115,7 @@ def test_docker_single_arch_manifest_is_read(
 ) -> None:
     pusher.push_image(repo, "v1", docker=True)
 
-    info = registry_client.inspect(repo, "v1")
+    info = read_tag(registry_client, repo, "v1")
 
     assert info.media_type == DOCKER_MANIFEST
     assert info.arch_names == {"amd64"}
@@ -133,7 +135,7 @@ def test_missing_architecture_is_visible_in_the_result(
     pusher.push_multiarch(repo, "44", architectures=("amd64", "aarch64"))
     pusher.push_multiarch(repo, "44", architectures=("amd64",))
 
-    info = registry_client.inspect(repo, "44")
+    info = read_tag(registry_client, repo, "44")
 
     assert info.arch_names == {"amd64"}
     assert info.arch("aarch64") is None
@@ -151,24 +153,11 @@ def test_manifest_fetched_by_digest_matches_the_tag(
     assert child.layers == pushed.image("amd64").layers
 
 
-def test_list_tags_returns_every_tag(
-    registry_client: RegistryClient, pusher: OciPusher, repo: str
-) -> None:
-    image = pusher.push_image(repo, "44")
-    for tag in ("45", "rawhide", "latest"):
-        pusher.tag(repo, tag, image)
-
-    assert sorted(registry_client.list_tags(repo)) == ["44", "45", "latest", "rawhide"]
-
-
-# Polling cost and change detection
-
-
 def test_unchanged_tag_check_costs_one_head_request(
     registry_client: RegistryClient, pusher: OciPusher, repo: str
 ) -> None:
     pushed = pusher.push_multiarch(repo, "44")
-    known = registry_client.inspect(repo, "44").digest
+    known = read_tag(registry_client, repo, "44").digest
     before = registry_client.request_count
 
     head = registry_client.head_manifest(repo, "44")
@@ -183,7 +172,7 @@ def test_full_inspection_of_an_index_costs_one_request_per_manifest_and_config(
 ) -> None:
     pusher.push_multiarch(repo, "44", architectures=("amd64", "arm64"), attestation=True)
 
-    registry_client.inspect(repo, "44")
+    read_tag(registry_client, repo, "44")
 
     assert registry_client.request_count == 1 + 2 * 2
 
@@ -199,7 +188,7 @@ def test_rebuilt_tag_gets_a_new_digest(
 
     assert (old, new) == (first.digest, second.digest)
     assert old != new
-    assert registry_client.inspect(repo, "44").arch("amd64").version == "44.20260502.0"
+    assert read_tag(registry_client, repo, "44").arch("amd64").version == "44.20260502.0"
 
 
 # Signatures and base images
@@ -227,8 +216,13 @@ def test_unsigned_image_has_no_signature_after_referrers_and_tag_lookups(
     unsigned = pusher.push_image(repo, "unsigned")
 
     assert registry_client.signature(repo, unsigned.digest) is None
-    # The Debian registry has no referrers API (404), so the client fell back to the tag.
+    # No signature tag, then the referrers API: the Debian registry has none (404), which the
+    # client remembers, so the next lookup costs the signature tag's HEAD alone.
     assert registry_client.request_count == 2
+    assert registry_client.referrers_supported is False
+    assert registry_client.signature(repo, signed.digest) is not None
+    assert registry_client.signature(repo, unsigned.digest) is None
+    assert registry_client.request_count == 2 + 1 + 1
 
 
 def test_child_image_layers_start_with_base_layers(
@@ -238,8 +232,8 @@ def test_child_image_layers_start_with_base_layers(
     base = pusher.push_multiarch(base_repo, "44", architectures=("amd64", "arm64"))
     pusher.push_multiarch(repo, "44", architectures=("amd64", "arm64"), base=base)
 
-    base_info = registry_client.inspect(base_repo, "44")
-    child_info = registry_client.inspect(repo, "44")
+    base_info = read_tag(registry_client, base_repo, "44")
+    child_info = read_tag(registry_client, repo, "44")
 
     for arch in ("amd64", "arm64"):
         base_arch, child_arch = base_info.arch(arch), child_info.arch(arch)
@@ -263,7 +257,7 @@ def test_missing_tag_is_not_found(
     with pytest.raises(NotFound):
         registry_client.get_manifest(repo, "45")
     with pytest.raises(NotFound):
-        registry_client.inspect(repo, "45")
+        read_tag(registry_client, repo, "45")
     assert not isinstance(head_error.value, AccessDenied)
 
 
@@ -271,8 +265,8 @@ def test_missing_repository_is_not_found(registry_client: RegistryClient, repo: 
     with pytest.raises(NotFound):
         registry_client.head_manifest(repo, "latest")
     with pytest.raises(NotFound) as error:
-        registry_client.list_tags(repo)
-    assert "NAME_UNKNOWN" in str(error.value)
+        registry_client.get_manifest(repo, "latest")
+    assert not isinstance(error.value, AccessDenied)
 
 
 def test_missing_blob_is_not_found(
@@ -303,7 +297,7 @@ def test_stopped_registry_is_unavailable_not_missing(tmp_path: Path, repo: str) 
 def test_closed_port_is_unavailable(repo: str) -> None:
     with RegistryClient(f"127.0.0.1:{free_port()}", insecure=True, timeout=2) as client:
         with pytest.raises(RegistryUnavailable):
-            client.inspect(repo, "44")
+            read_tag(client, repo, "44")
         with pytest.raises(RegistryUnavailable):
             client.signature(repo, sha256_digest(b"x"))
 
@@ -327,18 +321,16 @@ def test_token_registry_challenge_fetches_one_token_reused_across_calls(
     token_requests_before = len(token_server.requests)
 
     with RegistryClient(token_registry.host, insecure=True, timeout=5) as client:
-        info = client.inspect(repo, "44")
+        info = read_tag(client, repo, "44")
         head = client.head_manifest(repo, "44")
-        tags = client.list_tags(repo)
 
     assert info.digest == head.digest == pushed.digest
     assert info.arch_names == {"amd64", "arm64"}
-    assert tags == ["44"]
     assert client.token_request_count == 1
     assert token_server.pull_scopes()[token_requests_before:] == [f"repository:{repo}:pull"]
     # The first manifest GET is refused and retried after the one token request; every later
-    # call (two child manifests, two configs, the HEAD, the tag list) carries the cached token.
-    assert client.request_count == 2 + 1 + 4 + 1 + 1
+    # call (two child manifests, two configs, the HEAD) carries the cached token.
+    assert client.request_count == 2 + 1 + 4 + 1
 
 
 def test_token_registry_accepts_access_token_field(
@@ -623,7 +615,7 @@ def test_manifest_served_as_plain_json_uses_its_media_type_field(
     assert manifest.digest == sha256_digest(body)
 
 
-# Referrers API and tag pagination on registries that have them
+# The referrers API, on registries that have it
 
 
 def test_signature_found_through_the_referrers_api(
@@ -661,26 +653,12 @@ def test_signature_found_through_the_referrers_api(
 
     assert found is not None
     assert (found.kind, found.digest) == ("referrer", signature)
-    assert stub_client.request_count == 1
-
-
-def test_list_tags_follows_link_next(stub_client: RegistryClient, stub_server: StubServer) -> None:
-    def page(tags: list[str], next_path: str | None) -> StubResponse:
-        headers = {"Content-Type": "application/json"}
-        if next_path:
-            headers["Link"] = f'<{next_path}>; rel="next"'
-        return StubResponse(200, headers, canonical_json({"name": "r", "tags": tags}))
-
-    stub_server.route(
-        "GET", "/v2/r/tags/list?n=2", page(["40", "41"], "/v2/r/tags/list?n=2&last=41")
-    )
-    stub_server.route(
-        "GET", "/v2/r/tags/list?n=2&last=41", page(["42", "43"], "/v2/r/tags/list?n=2&last=43")
-    )
-    stub_server.route("GET", "/v2/r/tags/list?n=2&last=43", page(["44"], None))
-
-    assert stub_client.list_tags("r", page_size=2) == ["40", "41", "42", "43", "44"]
-    assert stub_client.request_count == 3
+    # The cosign signature tag first (absent here), then the referrers API.
+    assert [(m, p) for m, p, _ in stub_server.requests] == [
+        ("HEAD", f"/v2/r/manifests/{subject.replace(':', '-')}.sig"),
+        ("GET", f"/v2/r/referrers/{subject}"),
+    ]
+    assert stub_client.referrers_supported is True
 
 
 def _image_manifest_bytes() -> bytes:

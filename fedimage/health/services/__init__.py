@@ -1,0 +1,35 @@
+"""Writes and workflows of image health: polling, evaluation, history, retention, incidents.
+
+Tasks, commands and views call the names below; the modules behind them are the stages of a
+poll (`reading` the registry, `recording` what it means, `evaluation`, `evidence`, `incidents`)
+and the housekeeping around it (`retention`, `runs`).
+"""
+
+from fedimage.health.services.incidents import SYSTEM_USERNAME, system_user
+from fedimage.health.services.polling import (
+    PollReport,
+    PollThrottled,
+    image_poll,
+    registry_client_for,
+)
+from fedimage.health.services.recording import TagOutcome
+from fedimage.health.services.retention import (
+    digests_thin,
+    facts_thin,
+    runs_thin,
+    samples_thin,
+)
+
+__all__ = [
+    "SYSTEM_USERNAME",
+    "PollReport",
+    "PollThrottled",
+    "TagOutcome",
+    "digests_thin",
+    "facts_thin",
+    "image_poll",
+    "registry_client_for",
+    "runs_thin",
+    "samples_thin",
+    "system_user",
+]
