@@ -265,10 +265,6 @@ CELERY_TIMEZONE = TIME_ZONE
 CELERY_BEAT_SCHEDULER = "fedimage.core.beat:Scheduler"
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 CELERY_BEAT_SCHEDULE = {
-    "initiative-daily-snapshot": {
-        "task": "initiative.take_snapshot",
-        "schedule": env.float("SNAPSHOT_INTERVAL_SECONDS", default=3600.0),
-    },
     "health-poll-all": {
         "task": "health.poll_all",
         "schedule": env.float("HEALTH_POLL_INTERVAL_SECONDS", default=600.0),
@@ -299,7 +295,6 @@ CELERY_BEAT_SCHEDULE = {
 # Sent the moment beat starts (fedimage.core.beat), not one interval later: a fresh dashboard
 # syncs and polls at once. The reconcile sweep and the thinning wait for their interval.
 CELERY_BEAT_RUN_AT_START = [
-    "initiative-daily-snapshot",
     "health-poll-all",
     "trackers-sync-all",
     "meetings-action-items-due",

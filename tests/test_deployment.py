@@ -101,22 +101,23 @@ def wait_for(url: str, timeout: float) -> bytes:
             time.sleep(0.5)
 
 
-def snapshot_count(database: Path) -> int:
+def sync_run_count(database: Path) -> int:
     with sqlite3.connect(database) as conn:
-        return conn.execute("SELECT COUNT(*) FROM initiative_snapshot").fetchone()[0]
+        return conn.execute("SELECT COUNT(*) FROM trackers_syncrun").fetchone()[0]
 
 
 def test_run_command_brings_up_web_worker_and_beat_on_embedded_defaults(tmp_path):
     """`make run` with nothing configured: SQLite, a filesystem broker, the initiative loaded.
 
-    The beat schedules a snapshot every two seconds; the worker writing it to SQLite proves
-    that web, broker, worker and beat all run. One SIGINT stops all three.
+    The beat sends a sync of the tracker sources at start-up; the worker recording its run in
+    SQLite (whatever the trackers answer) proves that web, broker, worker and beat all run. One
+    SIGINT stops all three.
     """
     if not shutil.which("make"):
         pytest.fail("make is required (apt-get install make)")
     port = free_port()
     var = tmp_path / "var"
-    env = clean_env(FEDIMAGE_VAR_DIR=str(var), SNAPSHOT_INTERVAL_SECONDS="2")
+    env = clean_env(FEDIMAGE_VAR_DIR=str(var))
     proc = subprocess.Popen(
         ["make", "--no-print-directory", "run", f"PORT={port}"],
         cwd=ROOT,
@@ -133,7 +134,7 @@ def test_run_command_brings_up_web_worker_and_beat_on_embedded_defaults(tmp_path
         assert "Fedora Image Mode initiative" in page
         assert "A clean development pipeline" in page
         deadline = time.monotonic() + 60
-        while snapshot_count(var / "fedimage.sqlite3") == 0:
+        while sync_run_count(var / "fedimage.sqlite3") == 0:
             assert proc.poll() is None, proc.stdout.read()
             assert time.monotonic() < deadline, "the worker never ran the beat's task"
             time.sleep(1)

@@ -9,7 +9,6 @@ from fedimage.initiative.models import (
     Migration,
     Milestone,
     Release,
-    Snapshot,
     Subproject,
 )
 
@@ -76,14 +75,3 @@ class BlockerAdmin(SimpleHistoryAdmin):
     filter_horizontal = ["milestones", "subprojects"]
     raw_id_fields = ["reporter", "owner"]
     list_select_related = ["reporter", "owner"]
-
-
-@admin.register(Snapshot)
-class SnapshotAdmin(admin.ModelAdmin):
-    list_display = [
-        "day",
-        "open_blockers",
-        "open_critical",
-        "milestones_done",
-        "subprojects_production",
-    ]

@@ -325,25 +325,6 @@ class Blocker(models.Model):
         return self.status in CLOSED_BLOCKER_STATUSES
 
 
-class Snapshot(models.Model):
-    """The initiative's headline counts on one day, taken by a periodic job for trend charts."""
-
-    day = models.DateField(unique=True)
-    open_blockers = models.PositiveIntegerField(default=0)
-    open_critical = models.PositiveIntegerField(default=0)
-    milestones_done = models.PositiveIntegerField(default=0)
-    milestones_in_trouble = models.PositiveIntegerField(default=0)
-    subprojects_beta = models.PositiveIntegerField(default=0)
-    subprojects_production = models.PositiveIntegerField(default=0)
-    taken_at = models.DateTimeField(default=timezone.now)
-
-    class Meta:
-        ordering = ["-day"]
-
-    def __str__(self) -> str:
-        return f"Snapshot {self.day}"
-
-
 class Initiative(models.Model):
     """The initiative itself: one row, written from the initiative file."""
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import date
 
 from django.contrib.auth.models import AnonymousUser
 from django.contrib.auth.models import User as AuthUser
@@ -13,14 +12,12 @@ from django.utils import timezone
 
 from fedimage.initiative import events
 from fedimage.initiative.models import (
-    CLOSED_BLOCKER_STATUSES,
     Blocker,
     Category,
     Migration,
     Milestone,
     MilestoneStatus,
     Severity,
-    Snapshot,
     Stage,
     Subproject,
 )
@@ -162,24 +159,3 @@ def migration_set_stage(
     _record_as(migration, user)
     migration.save(update_fields=["stage", "note", "evidence_url", "confirmed_at"])
     return migration
-
-
-@transaction.atomic
-def snapshot_take(*, day: date | None = None) -> Snapshot:
-    """Record today's headline counts; running it again the same day updates the same row."""
-    day = day or timezone.localdate()
-    open_blockers = Blocker.objects.exclude(status__in=CLOSED_BLOCKER_STATUSES)
-    stages = Migration.objects.exclude(subproject__kind=Subproject.Kind.BASE)
-    counts = {
-        "open_blockers": open_blockers.count(),
-        "open_critical": open_blockers.filter(severity=Severity.CRITICAL).count(),
-        "milestones_done": Milestone.objects.filter(status=MilestoneStatus.DONE).count(),
-        "milestones_in_trouble": Milestone.objects.filter(
-            status__in=[MilestoneStatus.AT_RISK, MilestoneStatus.BLOCKED, MilestoneStatus.SLIPPED]
-        ).count(),
-        "subprojects_beta": stages.filter(stage__gte=Stage.BETA).count(),
-        "subprojects_production": stages.filter(stage__gte=Stage.PRODUCTION).count(),
-        "taken_at": timezone.now(),
-    }
-    snapshot, _ = Snapshot.objects.update_or_create(day=day, defaults=counts)
-    return snapshot

@@ -1,4 +1,4 @@
-from datetime import date, timedelta
+from datetime import timedelta
 
 import pytest
 from django.contrib.auth.models import AnonymousUser
@@ -12,7 +12,6 @@ from fedimage.initiative.models import (
     Milestone,
     MilestoneStatus,
     Severity,
-    Snapshot,
     Stage,
     Subproject,
 )
@@ -21,7 +20,6 @@ from fedimage.initiative.services import (
     blocker_update,
     migration_set_stage,
     milestone_set_status,
-    snapshot_take,
 )
 
 pytestmark = pytest.mark.django_db
@@ -146,12 +144,3 @@ def test_migration_stage_needs_the_lead_role_and_a_real_stage(member, lead, init
     migration.refresh_from_db()
     assert migration.stage == Stage.BETA
     assert migration.history.latest().prev_record.stage == Stage.DEVELOPMENT
-
-
-def test_snapshot_is_one_row_a_day_whatever_the_retries(member, pipeline):
-    file_one(member, pipeline)
-    snapshot_take(day=date(2026, 11, 25))
-    snapshot_take(day=date(2026, 11, 25))
-    snapshot = Snapshot.objects.get()
-    assert (snapshot.open_blockers, snapshot.open_critical) == (1, 1)
-    assert snapshot.subprojects_beta == 1  # CoreOS, from the file
