@@ -2,6 +2,8 @@ from django.urls import path
 
 from fedimage.dashboard import views
 
+app_name = "dashboard"
+
 urlpatterns = [
     path("", views.overview, name="overview"),
     path("releases/<slug:key>/", views.release_detail, name="release-detail"),

@@ -82,7 +82,7 @@ class WatchedImage(models.Model):
         return self.name
 
     def get_absolute_url(self) -> str:
-        return reverse("health-image", kwargs={"key": self.key})
+        return reverse("health:image", kwargs={"key": self.key})
 
     @property
     def reference(self) -> str:

@@ -89,7 +89,7 @@ class Release(models.Model):
         return self.name
 
     def get_absolute_url(self) -> str:
-        return reverse("release-detail", kwargs={"key": self.key})
+        return reverse("dashboard:release-detail", kwargs={"key": self.key})
 
 
 class Milestone(models.Model):
@@ -140,7 +140,7 @@ class Milestone(models.Model):
         return self.title
 
     def get_absolute_url(self) -> str:
-        return reverse("milestone-detail", kwargs={"key": self.key})
+        return reverse("dashboard:milestone-detail", kwargs={"key": self.key})
 
     @property
     def status_is_stale(self) -> bool:
@@ -193,7 +193,7 @@ class Subproject(models.Model):
         return self.name
 
     def get_absolute_url(self) -> str:
-        return reverse("subproject-detail", kwargs={"key": self.key})
+        return reverse("dashboard:subproject-detail", kwargs={"key": self.key})
 
     @property
     def owner_list(self) -> list[str]:
@@ -318,7 +318,7 @@ class Blocker(models.Model):
         super().save(*args, **kwargs)
 
     def get_absolute_url(self) -> str:
-        return reverse("blocker-detail", kwargs={"pk": self.pk})
+        return reverse("dashboard:blocker-detail", kwargs={"pk": self.pk})
 
     @property
     def is_closed(self) -> bool:

@@ -343,7 +343,7 @@ def _upstream(user, since: datetime, until: datetime) -> list[UpstreamItem]:
                     closed_at=issue.closed_at,
                     blocker_id=pk,
                     blocker_label=f"#{pk} {title}",
-                    blocker_url=reverse("blocker-detail", kwargs={"pk": pk}),
+                    blocker_url=reverse("dashboard:blocker-detail", kwargs={"pk": pk}),
                 )
             )
     return out

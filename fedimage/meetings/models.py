@@ -167,7 +167,7 @@ class BlockerReview(models.Model):
         return f"#{self.blocker_id}: {self.get_state_display()}"
 
     def get_absolute_url(self) -> str:
-        return reverse("blocker-detail", kwargs={"pk": self.blocker_id})
+        return reverse("dashboard:blocker-detail", kwargs={"pk": self.blocker_id})
 
     @property
     def is_undecided(self) -> bool:

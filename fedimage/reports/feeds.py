@@ -39,7 +39,7 @@ class BlockerFeed(Feed):
     subtitle = "Blockers filed and changed, newest first."
 
     def link(self) -> str:
-        return reverse("blocker-list")
+        return reverse("dashboard:blocker-list")
 
     def items(self):
         return blocker_list(user=AnonymousUser()).order_by("-updated_at", "-id")[:FEED_SIZE]

@@ -51,10 +51,10 @@ def test_unknown_objects_are_404(client, initiative):
 
 
 def test_filing_a_blocker_needs_a_signed_in_user(client, initiative):
-    response = client.get(reverse("blocker-create"))
+    response = client.get(reverse("dashboard:blocker-create"))
     assert response.status_code == 302
     assert response["Location"].startswith("/accounts/login/")
-    response = client.post(reverse("blocker-create"), {"title": "Anonymous attempt"})
+    response = client.post(reverse("dashboard:blocker-create"), {"title": "Anonymous attempt"})
     assert response.status_code == 302
     assert Blocker.objects.count() == 0
 
@@ -62,7 +62,7 @@ def test_filing_a_blocker_needs_a_signed_in_user(client, initiative):
 def test_member_files_a_blocker_and_sees_it_on_the_milestone_page(member_client, initiative):
     milestone = Milestone.objects.get(key="production-base-images")
     response = member_client.post(
-        reverse("blocker-create"),
+        reverse("dashboard:blocker-create"),
         {
             "title": "Base images are not signed",
             "severity": "critical",
@@ -84,7 +84,7 @@ def test_member_files_a_blocker_and_sees_it_on_the_milestone_page(member_client,
 
 def test_invalid_blocker_form_shows_field_errors_and_saves_nothing(member_client, initiative):
     response = member_client.post(
-        reverse("blocker-create"),
+        reverse("dashboard:blocker-create"),
         {
             "title": "x",
             "severity": "apocalyptic",
@@ -126,7 +126,7 @@ def test_private_blockers_are_404_for_anonymous_visitors(client, member, initiat
 
 
 def test_milestone_status_form_is_for_leads_only(member_client, initiative):
-    url = reverse("milestone-detail", kwargs={"key": "clean-dev-pipeline"})
+    url = reverse("dashboard:milestone-detail", kwargs={"key": "clean-dev-pipeline"})
     assert "Set or confirm the status" not in member_client.get(url).content.decode()
     response = member_client.post(url, {"status": "done"})
     assert response.status_code == 403
@@ -134,7 +134,7 @@ def test_milestone_status_form_is_for_leads_only(member_client, initiative):
 
 
 def test_lead_sets_a_milestone_status_and_it_appears_in_history(lead_client, initiative):
-    url = reverse("milestone-detail", kwargs={"key": "clean-dev-pipeline"})
+    url = reverse("dashboard:milestone-detail", kwargs={"key": "clean-dev-pipeline"})
     response = lead_client.post(url, {"status": "at_risk", "note": "Konflux race"})
     assert response.status_code == 302
     html = lead_client.get(url).content.decode()
@@ -144,20 +144,20 @@ def test_lead_sets_a_milestone_status_and_it_appears_in_history(lead_client, ini
 
 
 def test_lead_status_form_rejects_unknown_status(lead_client, initiative):
-    url = reverse("milestone-detail", kwargs={"key": "clean-dev-pipeline"})
+    url = reverse("dashboard:milestone-detail", kwargs={"key": "clean-dev-pipeline"})
     response = lead_client.post(url, {"status": "fine"})
     assert response.status_code == 400
     assert "Select a valid choice" in response.content.decode()
 
 
 def test_lead_records_a_migration_stage(lead_client, initiative):
-    url = reverse("subproject-detail", kwargs={"key": "iot"})
+    url = reverse("dashboard:subproject-detail", kwargs={"key": "iot"})
     assert lead_client.post(url, {"stage": Stage.BETA, "note": "nightly"}).status_code == 302
     assert Migration.objects.get(subproject__key="iot").stage == Stage.BETA
 
 
 def test_member_cannot_record_a_migration_stage(member_client, initiative):
-    url = reverse("subproject-detail", kwargs={"key": "iot"})
+    url = reverse("dashboard:subproject-detail", kwargs={"key": "iot"})
     assert member_client.post(url, {"stage": Stage.PRODUCTION}).status_code == 403
     assert Migration.objects.get(subproject__key="iot").stage == Stage.DEVELOPMENT
 
@@ -165,11 +165,13 @@ def test_member_cannot_record_a_migration_stage(member_client, initiative):
 def test_reporter_edits_and_closes_their_blocker(member_client, member, initiative):
     blocker = blocker_file(reporter=member, title="Something is broken")
     response = member_client.post(
-        reverse("blocker-edit", args=[blocker.pk]),
+        reverse("dashboard:blocker-edit", args=[blocker.pk]),
         {"title": "Something is badly broken", "severity": "minor", "category": "bootc"},
     )
     assert response.status_code == 302
-    member_client.post(reverse("blocker-set-status", args=[blocker.pk]), {"status": "resolved"})
+    member_client.post(
+        reverse("dashboard:blocker-set-status", args=[blocker.pk]), {"status": "resolved"}
+    )
     blocker.refresh_from_db()
     assert (blocker.title, blocker.severity, blocker.status) == (
         "Something is badly broken",
@@ -182,10 +184,10 @@ def test_reporter_edits_and_closes_their_blocker(member_client, member, initiati
 def test_others_cannot_edit_a_blocker(client, member, other_member, initiative):
     blocker = blocker_file(reporter=member, title="Something is broken")
     client.force_login(other_member)
-    assert client.get(reverse("blocker-edit", args=[blocker.pk])).status_code == 403
+    assert client.get(reverse("dashboard:blocker-edit", args=[blocker.pk])).status_code == 403
     assert (
         client.post(
-            reverse("blocker-set-status", args=[blocker.pk]), {"status": "wont_fix"}
+            reverse("dashboard:blocker-set-status", args=[blocker.pk]), {"status": "wont_fix"}
         ).status_code
         == 403
     )
@@ -195,7 +197,7 @@ def test_others_cannot_edit_a_blocker(client, member, other_member, initiative):
 def test_bad_status_value_changes_nothing(member_client, member, initiative):
     blocker = blocker_file(reporter=member, title="Something is broken")
     response = member_client.post(
-        reverse("blocker-set-status", args=[blocker.pk]), {"status": "gone"}, follow=True
+        reverse("dashboard:blocker-set-status", args=[blocker.pk]), {"status": "gone"}, follow=True
     )
     assert "Pick one of the listed statuses." in response.content.decode()
     assert Blocker.objects.get().status == "open"
@@ -248,7 +250,7 @@ def test_filing_form_takes_a_justification_for_the_weekly_review(member_client, 
     from fedimage.meetings.models import BlockerReview
 
     response = member_client.post(
-        reverse("blocker-create"),
+        reverse("dashboard:blocker-create"),
         {
             "title": "Konflux release race",
             "severity": "critical",
