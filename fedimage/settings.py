@@ -190,6 +190,8 @@ REST_FRAMEWORK = {
         "rest_framework.authentication.BasicAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticatedOrReadOnly"],
+    # A service's Django ValidationError becomes a field-level 400 in every app's API.
+    "EXCEPTION_HANDLER": "fedimage.core.rest.exception_handler",
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "fedimage API",

@@ -14,17 +14,12 @@ admin.site.site_title = "fedimage"
 
 urlpatterns = [
     path("", include("fedimage.dashboard.urls")),
-    path("api/", include("fedimage.dashboard.api.urls")),
-    path("api/health/", include("fedimage.health.api.urls")),
     path("health/", include("fedimage.health.urls")),
-    path("api/trackers/", include("trackers.api.urls")),
     path("trackers/", include("trackers.urls")),
     path("hooks/", include("trackers.hook_urls")),
     path("meetings/", include("fedimage.reports.urls")),
     path("meetings/", include("fedimage.meetings.urls")),
     path("feeds/", include("fedimage.reports.feed_urls")),
-    path("api/reports/", include("fedimage.reports.api.urls")),
-    path("api/meetings/", include("fedimage.meetings.api.meeting_urls")),
     path("notifications/", include("fedimage.notifications.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path(
@@ -35,6 +30,7 @@ urlpatterns = [
         ),
         name="api-docs",
     ),
+    path("api/", include("fedimage.api_urls")),
     path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("admin/", admin.site.urls),

@@ -1,10 +1,9 @@
-from rest_framework.routers import DefaultRouter
+"""The trackers' REST endpoints, registered on the one API root under /api/trackers/."""
 
 from trackers.api import views
 
-router = DefaultRouter()
-router.register("sources", views.TrackerSourceViewSet, basename="tracker-source")
-router.register("issues", views.TrackedIssueViewSet, basename="tracked-issue")
-router.register("runs", views.SyncRunViewSet, basename="sync-run")
-
-urlpatterns = router.urls
+ROUTES = [
+    ("sources", views.TrackerSourceViewSet, "tracker-source"),
+    ("issues", views.TrackedIssueViewSet, "tracked-issue"),
+    ("runs", views.SyncRunViewSet, "sync-run"),
+]

@@ -1,12 +1,11 @@
-from rest_framework.routers import DefaultRouter
+"""The initiative's REST endpoints, registered on the one API root (fedimage/api_urls.py)."""
 
 from fedimage.dashboard.api import views
 
-router = DefaultRouter()
-router.register("releases", views.ReleaseViewSet, basename="api-release")
-router.register("milestones", views.MilestoneViewSet, basename="api-milestone")
-router.register("subprojects", views.SubprojectViewSet, basename="api-subproject")
-router.register("migrations", views.MigrationViewSet, basename="api-migration")
-router.register("blockers", views.BlockerViewSet, basename="api-blocker")
-
-urlpatterns = router.urls
+ROUTES = [
+    ("releases", views.ReleaseViewSet, "api-release"),
+    ("milestones", views.MilestoneViewSet, "api-milestone"),
+    ("subprojects", views.SubprojectViewSet, "api-subproject"),
+    ("migrations", views.MigrationViewSet, "api-migration"),
+    ("blockers", views.BlockerViewSet, "api-blocker"),
+]

@@ -1,10 +1,9 @@
 """REST API viewsets: reads through selectors, writes through services."""
 
 import django_filters
-from django.core.exceptions import ValidationError as DjangoValidationError
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, permissions, status, viewsets
-from rest_framework.exceptions import PermissionDenied, ValidationError
+from rest_framework.exceptions import PermissionDenied
 from rest_framework.response import Response
 
 from fedimage.dashboard.api.serializers import (
@@ -39,12 +38,6 @@ class IsLeadOrReadOnly(permissions.BasePermission):
 
     def has_permission(self, request, view) -> bool:
         return request.method in permissions.SAFE_METHODS or is_lead(request.user)
-
-
-def _raise_validation(exc: DjangoValidationError):
-    raise ValidationError(
-        exc.message_dict if hasattr(exc, "error_dict") else {"detail": exc.messages}
-    )
 
 
 class ReleaseViewSet(viewsets.ReadOnlyModelViewSet):
@@ -169,10 +162,7 @@ class BlockerViewSet(
     def create(self, request, *args, **kwargs):
         data = BlockerCreateSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        try:
-            blocker = services.blocker_file(reporter=request.user, **data.validated_data)
-        except DjangoValidationError as exc:
-            _raise_validation(exc)
+        blocker = services.blocker_file(reporter=request.user, **data.validated_data)
         blocker = selectors.blocker_get(user=request.user, pk=blocker.pk)
         return Response(self.get_serializer(blocker).data, status=status.HTTP_201_CREATED)
 
@@ -185,10 +175,7 @@ class BlockerViewSet(
             )
         data = BlockerInputSerializer(data=request.data, partial=True)
         data.is_valid(raise_exception=True)
-        try:
-            services.blocker_update(blocker=blocker, user=request.user, **data.validated_data)
-        except DjangoValidationError as exc:
-            _raise_validation(exc)
+        services.blocker_update(blocker=blocker, user=request.user, **data.validated_data)
         return Response(
             self.get_serializer(selectors.blocker_get(user=request.user, pk=blocker.pk)).data
         )

@@ -1,9 +1,8 @@
-from rest_framework.routers import SimpleRouter
+"""Image health's REST endpoints, registered on the one API root under /api/health/."""
 
 from fedimage.health.api import views
 
-router = SimpleRouter()
-router.register("images", views.WatchedImageViewSet, basename="health-image")
-router.register("tags", views.TagStateViewSet, basename="health-tag")
-
-urlpatterns = router.urls
+ROUTES = [
+    ("images", views.WatchedImageViewSet, "health-image"),
+    ("tags", views.TagStateViewSet, "health-tag"),
+]

@@ -1,9 +1,8 @@
-from rest_framework.routers import DefaultRouter
+"""The reports' REST endpoints, registered on the one API root under /api/reports/."""
 
 from fedimage.reports.api import views
 
-router = DefaultRouter()
-router.register("upstream", views.UpstreamReportViewSet, basename="api-report-upstream")
-router.register("releases", views.ReleaseReportViewSet, basename="api-report-release")
-
-urlpatterns = router.urls
+ROUTES = [
+    ("upstream", views.UpstreamReportViewSet, "api-report-upstream"),
+    ("releases", views.ReleaseReportViewSet, "api-report-release"),
+]

@@ -10,7 +10,7 @@ from rest_framework.response import Response
 from fedimage.initiative.selectors import blockers_visible_to
 from fedimage.meetings import selectors
 from fedimage.meetings.agenda import agenda_for
-from fedimage.meetings.api.meeting_serializers import (
+from fedimage.meetings.api.serializers import (
     ActionItemSerializer,
     MeetingDetailSerializer,
     MeetingSerializer,
