@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Iterator
+from datetime import datetime
 
 import httpx
 import pytest
+from django.utils import timezone
 
 from fedimage.health.clients.registry import RegistryClient, close_shared_http_clients
 from tests.health.oci import BearerAuth, OciPusher
@@ -63,6 +65,11 @@ def registry_memory(settings) -> Iterator[str]:
     settings.HEALTH_CACHE_PREFIX = f"health-test-{uuid.uuid4().hex[:12]}"
     yield settings.HEALTH_CACHE_PREFIX
     close_shared_http_clients()
+
+
+@pytest.fixture
+def now() -> datetime:
+    return timezone.now()
 
 
 @pytest.fixture

@@ -61,3 +61,12 @@ class WatchedImageFactory(factory.django.DjangoModelFactory):
             TagState(image=self, tag=tag, order=i, base_evidence=evidence)
             for i, tag in enumerate(self.tags)
         )
+
+
+def watch(server, repo: str, **kwargs) -> WatchedImage:
+    """Watch `repo` on a test registry (or stub) server."""
+    return WatchedImageFactory(registry=server.host, repository=repo, **kwargs)
+
+
+def tag_state(image: WatchedImage, tag: str = "44") -> TagState:
+    return TagState.objects.get(image=image, tag=tag)

@@ -19,10 +19,12 @@ import os
 import re
 from collections.abc import Generator, Mapping, Sequence
 from dataclasses import dataclass, field
+from datetime import datetime
 
 import httpx
 
 from fedimage.health.clients.oci import ImageManifest
+from tests.health.registry_server import StubResponse, StubServer
 
 OCI_INDEX = "application/vnd.oci.image.index.v1+json"
 OCI_MANIFEST = "application/vnd.oci.image.manifest.v1+json"
@@ -35,8 +37,14 @@ DOCKER_LAYER = "application/vnd.docker.image.rootfs.diff.tar.gzip"
 COSIGN_SIGNATURE_LAYER = "application/vnd.dev.cosign.simplesigning.v1+json"
 IN_TOTO_LAYER = "application/vnd.in-toto+json"
 
+TWO_ARCHES = ("amd64", "arm64")
 BOOTC_LABELS = {"containers.bootc": "1", "ostree.bootable": "true"}
 DEFAULT_CREATED = "2026-05-01T04:12:33.123456789Z"
+
+
+def iso(moment: datetime) -> str:
+    """Write a time the way build tools write config.created (RFC 3339, UTC)."""
+    return moment.strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 
 def sha256_digest(data: bytes) -> str:
@@ -284,6 +292,7 @@ class OciPusher:
         docker: bool = False,
         attestation: bool = False,
         base: PushedIndex | None = None,
+        labels: Mapping[str, str] | None = None,
     ) -> PushedIndex:
         """Push one image per architecture and an index over them, like a bootc build."""
         images = [
@@ -293,6 +302,7 @@ class OciPusher:
                 variant="v8" if arch == "arm64" else None,
                 version=version,
                 created=created,
+                labels={**BOOTC_LABELS, **(labels or {})},
                 docker=docker,
                 base=base.image(arch) if base else None,
                 base_name=f"{base.repo}:latest" if base else None,
@@ -438,3 +448,22 @@ def read_tag(client, repo: str, tag: str) -> TagRead:
             )
         )
     return TagRead(digest=top.digest, media_type=top.media_type, architectures=tuple(arches))
+
+
+def stub_single_arch(stub: StubServer, repo: str, tag: str, created: datetime) -> None:
+    """Route a single-architecture image with its config on a StubServer."""
+    config = canonical_json(
+        {"architecture": "amd64", "os": "linux", "created": iso(created), "config": {}}
+    )
+    config_digest = sha256_digest(config)
+    manifest = canonical_json(
+        {
+            "schemaVersion": 2,
+            "mediaType": OCI_MANIFEST,
+            "config": {"mediaType": OCI_CONFIG, "digest": config_digest, "size": len(config)},
+            "layers": [],
+        }
+    )
+    headers = {"Content-Type": OCI_MANIFEST, "Docker-Content-Digest": sha256_digest(manifest)}
+    stub.route("*", f"/v2/{repo}/manifests/{tag}", StubResponse(200, headers, manifest))
+    stub.route("*", f"/v2/{repo}/blobs/{config_digest}", StubResponse(200, {}, config))

@@ -11,7 +11,7 @@ from fedimage.health.services import image_poll
 from fedimage.notifications.models import Channel, Event, EventKind, Subscription
 from tests.health.conftest import pusher, registry, repo  # noqa: F401 - fixtures
 from tests.health.factories import WatchedImageFactory
-from tests.health.test_services import TWO_ARCHES, iso
+from tests.health.oci import TWO_ARCHES, iso
 
 pytestmark = pytest.mark.django_db
 
