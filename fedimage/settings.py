@@ -342,3 +342,92 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
     "loggers": {"django.db.backends": {"level": "WARNING"}},
 }
+
+# Accounts (fedimage.accounts): "Sign in with Fedora" (OpenID Connect against Fedora Accounts,
+# through social-auth's Fedora backend), roles from FAS groups, lockout after failed passwords
+# (django-axes), personal API tokens and API throttling. With no client id, only Django's own
+# sign-in is offered.
+INSTALLED_APPS += ["social_django", "axes", "fedimage.accounts"]
+MIDDLEWARE.insert(
+    MIDDLEWARE.index("django.contrib.auth.middleware.AuthenticationMiddleware") + 1,
+    "fedimage.accounts.middleware.TimezoneMiddleware",
+)
+MIDDLEWARE.append("axes.middleware.AxesMiddleware")  # turns a lockout into the lockout page
+AUTHENTICATION_BACKENDS = [
+    "fedimage.accounts.backends.LockoutBackend",  # first: refuses locked-out username+address
+    "fedimage.accounts.backends.FedoraOpenIdConnect",
+    "django.contrib.auth.backends.ModelBackend",
+]
+
+FEDORA_OIDC_ISSUER = env.str("FEDORA_OIDC_ISSUER", default="https://id.fedoraproject.org/openidc/")
+FEDORA_OIDC_CLIENT_ID = env.str("FEDORA_OIDC_CLIENT_ID", default="")
+FEDORA_OIDC_CLIENT_SECRET = env.str("FEDORA_OIDC_CLIENT_SECRET", default="")
+FEDORA_SIGN_IN = bool(FEDORA_OIDC_CLIENT_ID)
+# Roles from Fedora Accounts, refreshed at each sign-in: members of these FAS groups, and these
+# FAS names, are initiative leads; with FEDORA_MEMBER_GROUPS set, only their members may sign in.
+FEDORA_LEAD_GROUPS = env.list("FEDORA_LEAD_GROUPS", default=[])
+FEDORA_LEAD_USERS = env.list("FEDORA_LEAD_USERS", default=[])
+FEDORA_MEMBER_GROUPS = env.list("FEDORA_MEMBER_GROUPS", default=[])
+
+SOCIAL_AUTH_URL_NAMESPACE = "accounts"
+SOCIAL_AUTH_FEDORA_OIDC_OIDC_ENDPOINT = FEDORA_OIDC_ISSUER.rstrip("/")  # + /.well-known/...
+SOCIAL_AUTH_FEDORA_OIDC_KEY = FEDORA_OIDC_CLIENT_ID
+SOCIAL_AUTH_FEDORA_OIDC_SECRET = FEDORA_OIDC_CLIENT_SECRET
+SOCIAL_AUTH_FEDORA_OIDC_IGNORE_DEFAULT_SCOPE = True
+SOCIAL_AUTH_FEDORA_OIDC_SCOPE = [
+    "openid",
+    "profile",
+    "email",
+    "https://id.fedoraproject.org/scope/groups",
+]
+SOCIAL_AUTH_FEDORA_OIDC_USE_PKCE = env.bool("FEDORA_OIDC_PKCE", default=True)
+SOCIAL_AUTH_FEDORA_OIDC_GROUPS_KEY = "groups"
+SOCIAL_AUTH_FEDORA_OIDC_GROUPS_MISSING_AS_EMPTY = True
+SOCIAL_AUTH_LOGIN_REDIRECT_URL = "/"
+SOCIAL_AUTH_INACTIVE_USER_URL = "/accounts/login/"
+SOCIAL_AUTH_SANITIZE_REDIRECTS = True
+# Access and refresh tokens are not kept: fedimage only needs who signed in and their groups.
+SOCIAL_AUTH_PIPELINE = (
+    "social_core.pipeline.social_auth.social_details",
+    "social_core.pipeline.social_auth.social_uid",
+    "fedimage.accounts.pipeline.require_membership",
+    "social_core.pipeline.social_auth.social_user",
+    "fedimage.accounts.pipeline.claim_username",
+    "social_core.pipeline.user.create_user",
+    "social_core.pipeline.social_auth.associate_user",
+    "fedimage.accounts.pipeline.sync_account",
+)
+
+# Lockout: this many failed passwords for one username from one address lock that pair out
+# for a while (the sign-in form and password-based API auth alike); each is in the audit log.
+AXES_FAILURE_LIMIT = env.int("LOGIN_FAILURE_LIMIT", default=5)
+AXES_COOLOFF_TIME = env.float("LOGIN_LOCKOUT_MINUTES", default=15.0) / 60  # hours
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_ENABLE_ACCESS_FAILURE_LOG = True
+AXES_LOCKOUT_CALLABLE = "fedimage.accounts.lockout.lockout_response"
+AXES_CLIENT_IP_CALLABLE = "fedimage.accounts.lockout.client_ip"
+AXES_VERBOSE = False
+# Sign-ins, failures and lockouts are kept this long (the daily accounts.prune_audit job).
+AUDIT_RETENTION_DAYS = env.int("AUDIT_RETENTION_DAYS", default=180)
+# Proxies in front of fedimage that append to X-Forwarded-For (0: use the peer address).
+TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
+
+# The REST API: personal tokens (`Authorization: Bearer …` or `Token …`), the browser session,
+# and HTTP Basic only where API_BASIC_AUTH is on (by default only with DEBUG).
+API_BASIC_AUTH = env.bool("API_BASIC_AUTH", default=DEBUG)
+REST_FRAMEWORK["DEFAULT_AUTHENTICATION_CLASSES"] = [
+    "fedimage.accounts.api.authentication.TokenAuthentication",
+    "rest_framework.authentication.SessionAuthentication",
+    "fedimage.accounts.api.authentication.BasicAuthentication",  # inert unless API_BASIC_AUTH
+]
+REST_FRAMEWORK["DEFAULT_THROTTLE_CLASSES"] = [
+    "fedimage.accounts.api.throttling.AnonRateThrottle",
+    "fedimage.accounts.api.throttling.UserRateThrottle",
+]
+API_THROTTLE_ANON = env.str("API_THROTTLE_ANON", default="60/minute")
+API_THROTTLE_USER = env.str("API_THROTTLE_USER", default="600/minute")
+CELERY_BEAT_SCHEDULE["accounts-prune-audit"] = {
+    "task": "accounts.prune_audit",
+    "schedule": 24 * 3600.0,
+}

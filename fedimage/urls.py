@@ -3,10 +3,10 @@
 from csp.constants import UNSAFE_INLINE
 from csp.decorators import csp_update
 from django.contrib import admin
-from django.contrib.auth import views as auth_views
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
+from fedimage.accounts import views as account_views
 from fedimage.dashboard import probes
 
 admin.site.site_header = "fedimage administration"
@@ -31,8 +31,9 @@ urlpatterns = [
         name="api-docs",
     ),
     path("api/", include("fedimage.api_urls")),
-    path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
-    path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("accounts/login/", account_views.SignInView.as_view(), name="login"),
+    path("accounts/logout/", account_views.SignOutView.as_view(), name="logout"),
+    path("accounts/", include("fedimage.accounts.urls")),
     path("admin/", admin.site.urls),
     path("healthz", probes.healthz, name="healthz"),
     path("readyz", probes.readyz, name="readyz"),

@@ -70,15 +70,14 @@ def test_bad_blocker_input_gets_field_errors_and_writes_nothing(member_client, i
 
 
 def test_anonymous_clients_cannot_write(client, initiative):
-    assert client.post("/api/blockers/", {"title": "Anonymous blocker"}).status_code == 403
-    assert (
-        client.patch(
-            "/api/milestones/clean-dev-pipeline/",
-            {"status": "done"},
-            content_type="application/json",
-        ).status_code
-        == 403
+    """Anonymous writes are asked to authenticate: 401 with the API's challenge."""
+    response = client.post("/api/blockers/", {"title": "Anonymous blocker"})
+    assert response.status_code == 401
+    assert response["WWW-Authenticate"].startswith("Bearer")
+    response = client.patch(
+        "/api/milestones/clean-dev-pipeline/", {"status": "done"}, content_type="application/json"
     )
+    assert response.status_code == 401
 
 
 def test_only_leads_patch_milestones_and_migrations(member_client, lead, initiative):

@@ -1,0 +1,47 @@
+"""Reads of the accounts app."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from django.contrib.auth.models import User as AuthUser
+from django.db.models import Q, QuerySet
+from django.utils import timezone
+
+from fedimage.accounts.models import ApiToken, Profile
+from fedimage.initiative.selectors import subproject_list
+
+# Revoked and expired tokens stay listed this long, so their owner sees what happened.
+DEAD_TOKENS_SHOWN = timedelta(days=30)
+
+
+def profile_get(*, user: AuthUser) -> Profile:
+    """The person's profile, or an unsaved empty one before they first save it."""
+    try:
+        return Profile.objects.get(user=user)
+    except Profile.DoesNotExist:
+        return Profile(user=user)
+
+
+def api_token_list(*, user: AuthUser) -> QuerySet[ApiToken]:
+    """The person's active tokens and those revoked or expired in the last 30 days."""
+    since = timezone.now() - DEAD_TOKENS_SHOWN
+    return ApiToken.objects.filter(user=user).filter(
+        Q(revoked_at__isnull=True, expires_at__isnull=True)
+        | Q(revoked_at__isnull=True, expires_at__gt=since)
+        | Q(revoked_at__gt=since)
+    )
+
+
+def owned_subprojects(*, user: AuthUser) -> list:
+    """The subprojects whose owners in the initiative file include this person's FAS name."""
+    name = user.get_username().lower()
+    return [
+        sp
+        for sp in subproject_list(user=user)
+        if name in (owner.lower() for owner in sp.owner_list)
+    ]
+
+
+def fedora_linked(*, user: AuthUser) -> bool:
+    return user.social_auth.filter(provider="fedora-oidc").exists()
