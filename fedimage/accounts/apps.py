@@ -7,4 +7,6 @@ class AccountsConfig(AppConfig):
     verbose_name = "Accounts"
 
     def ready(self) -> None:
-        from fedimage.accounts import receivers  # noqa: F401  (connects the sign-in receivers)
+        # Connect the sign-in receivers; describe the API's authentication in its schema.
+        from fedimage.accounts import receivers  # noqa: F401
+        from fedimage.accounts.api import schema  # noqa: F401
