@@ -3,12 +3,12 @@
 from celery import shared_task
 
 from fedimage.accounts import services
-from fedimage.locks import single_flight
+from fedimage.core.locks import single_flight
 
 
-@shared_task(name="accounts.prune_audit", acks_late=True, time_limit=300, soft_time_limit=240)
+@shared_task(name="accounts.prune_audit", time_limit=300)
 def prune_audit() -> None:
     """Drop sign-in records and dead tokens past their retention; idempotent, single-flight."""
-    with single_flight("accounts.prune_audit", timeout=300) as acquired:
-        if acquired:
+    with single_flight("accounts.prune_audit") as lease:
+        if lease:
             services.audit_prune()
