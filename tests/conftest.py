@@ -6,7 +6,7 @@ import pytest
 from django.contrib.auth.models import Group
 
 from fedimage.core.initiative_file import load_initiative_file
-from fedimage.initiative.permissions import LEAD_GROUP
+from fedimage.initiative.rules import LEAD_GROUP
 
 ROOT = Path(__file__).resolve().parent.parent
 INITIATIVE_FILE = ROOT / "initiative.toml"

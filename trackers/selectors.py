@@ -14,7 +14,7 @@ from django.utils import timezone
 from fedimage.core.references import parse_issue_reference
 from fedimage.initiative import selectors as initiative_selectors
 from fedimage.initiative.models import AWAITING_FIX, Blocker, Milestone, Release, Subproject
-from fedimage.initiative.permissions import can_see_private
+from fedimage.initiative.rules import can_see_private
 from trackers.models import IssueState, SyncRun, TrackedIssue, TrackerKind, TrackerSource
 
 

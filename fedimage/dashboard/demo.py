@@ -20,7 +20,7 @@ from fedimage.initiative.models import (
     Stage,
     Subproject,
 )
-from fedimage.initiative.permissions import LEAD_GROUP
+from fedimage.initiative.rules import LEAD_GROUP
 from fedimage.initiative.services import save_with_history
 
 # (title, severity, category, status, milestone keys, subproject keys, tracking URL, description)

@@ -20,6 +20,7 @@ from django.utils import timezone
 from django.utils.cache import patch_vary_headers
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from fedimage.core.permissions import allowed, message, require
 from fedimage.health import selectors as health_selectors
 from fedimage.initiative import selectors, services
 from fedimage.initiative.forms import (
@@ -32,7 +33,6 @@ from fedimage.initiative.forms import (
 )
 from fedimage.initiative.history import change_feed
 from fedimage.initiative.models import BlockerStatus, Migration
-from fedimage.initiative.permissions import can_edit_blocker, is_lead
 from fedimage.meetings import services as meeting_services
 from trackers import selectors as tracker_selectors
 
@@ -99,8 +99,7 @@ def milestone_detail(request: HttpRequest, key: str) -> HttpResponse:
     milestone = tracker_selectors.milestone_with_progress(user=user, key=key)
     form = MilestoneStatusForm(initial={"status": milestone.status, "note": milestone.status_note})
     if request.method == "POST":
-        if not is_lead(user):
-            raise PermissionDenied("Only initiative leads may change a milestone's status.")
+        require(user, "initiative.set_milestone_status", milestone)
         form = MilestoneStatusForm(request.POST)
         if form.is_valid():
             services.milestone_set_status(milestone=milestone, user=user, **form.cleaned_data)
@@ -143,8 +142,9 @@ def subproject_detail(request: HttpRequest, key: str) -> HttpResponse:
         else None
     )
     if request.method == "POST":
-        if not is_lead(user) or migration is None:
-            raise PermissionDenied("Only initiative leads may change a migration status.")
+        require(user, "initiative.set_migration_stage", migration)
+        if migration is None:
+            raise PermissionDenied(message("initiative.set_migration_stage"))
         form = MigrationStageForm(request.POST)
         if form.is_valid():
             services.migration_set_stage(migration=migration, user=user, **form.cleaned_data)
@@ -202,7 +202,7 @@ def blocker_detail(request: HttpRequest, pk: int) -> HttpResponse:
     blocker = tracker_selectors.blocker_with_flags(user=user, pk=pk)
     context = {
         "blocker": blocker,
-        "can_edit": can_edit_blocker(user, blocker),
+        "can_edit": allowed(user, "initiative.edit_blocker", blocker),
         "status_choices": BlockerStatus.choices,
         "changes": change_feed(
             user=user, limit=0, milestones=[], migrations=[], blockers=[blocker.pk]
@@ -250,8 +250,7 @@ def _initial_links(request: HttpRequest) -> dict:
 @require_http_methods(["GET", "POST"])
 def blocker_edit(request: HttpRequest, pk: int) -> HttpResponse:
     blocker = selectors.blocker_get(user=request.user, pk=pk)
-    if not can_edit_blocker(request.user, blocker):
-        raise PermissionDenied("Only its reporter, its owner or a lead may change this blocker.")
+    require(request.user, "initiative.edit_blocker", blocker)
     form = BlockerForm(request.POST or None, instance=blocker)
     if request.method == "POST" and form.is_valid():
         services.blocker_update(blocker=blocker, user=request.user, **form.cleaned_data)

@@ -1,6 +1,11 @@
+"""The admin: configuration rows, and read-only views (with history) of what the services own.
+
+Milestones, migrations and blockers change only through their services (the dashboard and the
+API), so history and notifications are never skipped: here they can be looked at, not edited.
+"""
+
 from django.contrib import admin
 from django.db import models
-from django.utils import timezone
 from simple_history.admin import SimpleHistoryAdmin
 
 from fedimage.initiative.models import (
@@ -32,13 +37,21 @@ class ReleaseAdmin(admin.ModelAdmin):
     search_fields = ["name", "key"]
 
 
-@admin.register(Milestone)
-class MilestoneAdmin(SimpleHistoryAdmin):
-    def save_model(self, request, obj, form, change):
-        if "status" in form.changed_data or "status_note" in form.changed_data:
-            obj.status_confirmed_at = timezone.now()
-        super().save_model(request, obj, form, change)
+class ReadOnlyHistoryAdmin(SimpleHistoryAdmin):
+    """Rows and their history to look at; the services are the one way to change them."""
 
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+
+@admin.register(Milestone)
+class MilestoneAdmin(ReadOnlyHistoryAdmin):
     list_display = ["title", "release", "target_date", "status", "status_confirmed_at", "stretch"]
     list_filter = ["release", "status", "stretch"]
     search_fields = ["title", "key", "owner"]
@@ -54,12 +67,7 @@ class SubprojectAdmin(admin.ModelAdmin):
 
 
 @admin.register(Migration)
-class MigrationAdmin(SimpleHistoryAdmin):
-    def save_model(self, request, obj, form, change):
-        if "stage" in form.changed_data:
-            obj.confirmed_at = timezone.now()
-        super().save_model(request, obj, form, change)
-
+class MigrationAdmin(ReadOnlyHistoryAdmin):
     formfield_overrides = URL_OVERRIDES
     list_display = ["subproject", "stage", "beta_target", "production_target", "confirmed_at"]
     list_filter = ["stage"]
@@ -67,7 +75,7 @@ class MigrationAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(Blocker)
-class BlockerAdmin(SimpleHistoryAdmin):
+class BlockerAdmin(ReadOnlyHistoryAdmin):
     formfield_overrides = URL_OVERRIDES
     list_display = ["id", "title", "severity", "status", "category", "reporter", "owner", "private"]
     list_filter = ["status", "severity", "category", "private"]

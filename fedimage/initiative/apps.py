@@ -8,6 +8,7 @@ class InitiativeConfig(AppConfig):
 
     def ready(self) -> None:
         from fedimage.core import initiative_file
+        from fedimage.initiative import rules  # noqa: F401 (defines the initiative's rules)
         from fedimage.initiative.loader import SECTION
 
         initiative_file.register(SECTION)

@@ -1,6 +1,6 @@
 """Template context every page needs."""
 
-from fedimage.initiative.permissions import is_lead
+from fedimage.initiative.rules import is_lead
 
 
 def roles(request):

@@ -16,7 +16,7 @@ from django.contrib.auth import get_user_model
 from django.db.models import Model, OuterRef, Q, QuerySet, Subquery
 
 from fedimage.initiative.models import Blocker, Migration, Milestone, Release, Subproject
-from fedimage.initiative.permissions import can_see_private
+from fedimage.initiative.rules import can_see_private
 
 FILE_REASON = "initiative file"
 

@@ -25,7 +25,7 @@ from fedimage.initiative.models import (
     Stage,
     Subproject,
 )
-from fedimage.initiative.permissions import can_see_private
+from fedimage.initiative.rules import can_see_private
 
 OPEN_BLOCKERS = ~Q(status__in=CLOSED_BLOCKER_STATUSES)
 # (total, closed) tracked issues linked to a milestone or subproject, by its pk.

@@ -6,10 +6,11 @@ from collections.abc import Iterable
 
 from django.contrib.auth.models import AnonymousUser
 from django.contrib.auth.models import User as AuthUser
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db import models, transaction
 from django.utils import timezone
 
+from fedimage.core.permissions import require, require_user
 from fedimage.initiative import events
 from fedimage.initiative.models import (
     Blocker,
@@ -21,7 +22,6 @@ from fedimage.initiative.models import (
     Stage,
     Subproject,
 )
-from fedimage.initiative.permissions import can_edit_blocker, is_lead
 
 User = AuthUser | AnonymousUser
 
@@ -80,14 +80,13 @@ def blocker_file(
     private: bool = False,
 ) -> Blocker:
     """File a new blocker on behalf of a signed-in stakeholder."""
-    if not reporter.is_authenticated:
-        raise PermissionDenied("Sign in to file a blocker.")
+    member = require_user(reporter, "initiative.file_blocker")
     blocker = Blocker(
         title=title.strip(),
         description=description,
         severity=severity,
         category=category,
-        reporter=reporter,
+        reporter=member,
         owner=owner,
         tracking_url=tracking_url,
         private=private,
@@ -108,8 +107,7 @@ def blocker_file(
 def blocker_update(*, blocker: Blocker, user: User, **changes: object) -> Blocker:
     """Change a blocker's fields and links; one history record names who changed what."""
     blocker = Blocker.objects.select_for_update().get(pk=blocker.pk)
-    if not can_edit_blocker(user, blocker):
-        raise PermissionDenied("Only its reporter, its owner or a lead may change this blocker.")
+    require(user, "initiative.edit_blocker", blocker)
     m2m = {name: changes.pop(name) for name in ("milestones", "subprojects") if name in changes}
     old_status, old_severity = blocker.status, blocker.severity
     for name, value in changes.items():
@@ -127,8 +125,7 @@ def milestone_set_status(
     *, milestone: Milestone, user: User, status: str, note: str = ""
 ) -> Milestone:
     """Set (or re-confirm) a milestone's status; confirming restarts its staleness clock."""
-    if not is_lead(user):
-        raise PermissionDenied("Only initiative leads may change a milestone's status.")
+    require(user, "initiative.set_milestone_status", milestone)
     _check_choice(status, MilestoneStatus, "status")
     milestone = Milestone.objects.select_for_update().get(pk=milestone.pk)
     old_status = milestone.status
@@ -146,8 +143,7 @@ def migration_set_stage(
     *, migration: Migration, user: User, stage: int, note: str = "", evidence_url: str = ""
 ) -> Migration:
     """Record the migration stage a subproject has reached, as confirmed by a lead."""
-    if not is_lead(user):
-        raise PermissionDenied("Only initiative leads may change a migration status.")
+    require(user, "initiative.set_migration_stage", migration)
     if stage not in Stage.values:
         raise ValidationError({"stage": f"'{stage}' is not a migration stage."})
     migration = Migration.objects.select_for_update().get(pk=migration.pk)

@@ -23,7 +23,7 @@ from fedimage.core.references import parse_issue_reference
 from fedimage.health.models import INCIDENT_STATES, HealthState, StateChange
 from fedimage.initiative.history import Change, change_feed
 from fedimage.initiative.models import CLOSED_BLOCKER_STATUSES, Stage
-from fedimage.initiative.permissions import can_see_private
+from fedimage.initiative.rules import can_see_private
 from fedimage.initiative.selectors import blockers_visible_to
 from fedimage.meetings.models import Meeting
 from trackers.models import IssueState, TrackedIssue

@@ -7,13 +7,13 @@ from datetime import date, datetime
 
 from django.contrib.auth.models import AnonymousUser
 from django.contrib.auth.models import User as AuthUser
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
+from fedimage.core.permissions import require, require_user
 from fedimage.initiative.models import Blocker
-from fedimage.initiative.permissions import can_edit_blocker, is_lead
 from fedimage.meetings import events
 from fedimage.meetings.models import (
     ActionItem,
@@ -29,11 +29,6 @@ from fedimage.meetings.models import (
 User = AuthUser | AnonymousUser
 
 
-def _require_lead(user: User, what: str) -> None:
-    if not is_lead(user):
-        raise PermissionDenied(f"Only initiative leads may {what}.")
-
-
 @transaction.atomic
 def meeting_schedule(
     *,
@@ -44,7 +39,7 @@ def meeting_schedule(
     location: str = "",
 ) -> Meeting:
     """Schedule a meeting; the lead who schedules it chairs it."""
-    _require_lead(user, "schedule meetings")
+    require(user, "meetings.schedule")
     meeting = Meeting(
         starts_at=starts_at,
         duration_minutes=duration_minutes,
@@ -67,7 +62,7 @@ def meeting_update(
     attendees: Iterable[AuthUser] | None = None,
 ) -> Meeting:
     """Record the meeting's notes or who attended."""
-    _require_lead(user, "run meetings")
+    require(user, "meetings.run")
     meeting = Meeting.objects.select_for_update().get(pk=meeting.pk)
     if notes is not None:
         meeting.notes = notes
@@ -80,16 +75,14 @@ def meeting_update(
 @transaction.atomic
 def meeting_attend(*, meeting: Meeting, user: User) -> None:
     """A signed-in member says they are present."""
-    if not user.is_authenticated:
-        raise PermissionDenied("Sign in to join the meeting.")
-    meeting.attendees.add(user)
+    meeting.attendees.add(require_user(user, "meetings.attend", meeting))
 
 
 @transaction.atomic
 def decision_record(
     *, meeting: Meeting, user: User, text: str, blocker: Blocker | None = None
 ) -> Decision:
-    _require_lead(user, "record decisions")
+    require(user, "meetings.record_decision")
     text = text.strip()
     if not text:
         raise ValidationError({"text": "Say what was agreed."})
@@ -110,7 +103,7 @@ def action_item_add(
     text: str,
     due_date: date | None = None,
 ) -> ActionItem:
-    _require_lead(user, "assign action items")
+    require(user, "meetings.assign_action_item")
     item = ActionItem(meeting=meeting, owner=owner, text=text.strip(), due_date=due_date)
     item.full_clean()
     item.save()
@@ -120,8 +113,7 @@ def action_item_add(
 @transaction.atomic
 def action_item_set_status(*, item: ActionItem, user: User, status: str) -> ActionItem:
     """Close or reopen an action item: its owner or a lead may."""
-    if not (is_lead(user) or (user.is_authenticated and user.pk == item.owner_id)):
-        raise PermissionDenied("Only its owner or a lead may change an action item.")
+    require(user, "meetings.set_action_item_status", item)
     if status not in ActionStatus.values:
         raise ValidationError({"status": f"'{status}' is not an action item status."})
     item = ActionItem.objects.select_for_update().get(pk=item.pk)
@@ -163,8 +155,7 @@ def _review_for(blocker: Blocker) -> BlockerReview:
 @transaction.atomic
 def review_justify(*, blocker: Blocker, user: User, justification: str) -> BlockerReview:
     """Say why a blocker should block: its reporter, its owner or a lead may."""
-    if not can_edit_blocker(user, blocker):
-        raise PermissionDenied("Only its reporter, its owner or a lead may justify this blocker.")
+    require(user, "meetings.justify", blocker)
     review = _review_for(blocker)
     review.justification = justification.strip()
     review.save(update_fields=["justification"])
@@ -174,8 +165,7 @@ def review_justify(*, blocker: Blocker, user: User, justification: str) -> Block
 @transaction.atomic
 def vote_cast(*, blocker: Blocker, user: User, value: int, comment: str = "") -> tuple[Vote, bool]:
     """Cast or change the user's vote on an undecided blocker; return it and whether it is new."""
-    if not user.is_authenticated:
-        raise PermissionDenied("Sign in to vote.")
+    voter = require_user(user, "meetings.vote", blocker)
     if value not in VoteValue.values:
         raise ValidationError({"value": "Vote +1, 0 or -1."})
     review = _review_for(blocker)
@@ -185,7 +175,7 @@ def vote_cast(*, blocker: Blocker, user: User, value: int, comment: str = "") ->
         )
     vote, created = Vote.objects.update_or_create(
         review=review,
-        voter=user,
+        voter=voter,
         defaults={"value": value, "comment": comment.strip(), "cast_at": timezone.now()},
     )
     return vote, created
@@ -203,7 +193,7 @@ def review_decide(
     *, blocker: Blocker, meeting: Meeting, user: User, state: str, reason: str
 ) -> BlockerReview:
     """Record the meeting's verdict on a blocker, with its reason, as a decision of that meeting."""
-    _require_lead(user, "decide blocker reviews")
+    require(user, "meetings.decide_review")
     if state not in DECISION_WORDS:
         raise ValidationError({"state": "Decide accepted, rejected or needs more information."})
     reason = reason.strip()

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from fedimage.initiative.permissions import is_lead
+from fedimage.core.permissions import allowed, require
 from fedimage.initiative.selectors import blockers_visible_to
 from fedimage.meetings import selectors, services
 from fedimage.meetings.agenda import agenda_for
@@ -47,16 +47,11 @@ def _form_errors(request: HttpRequest, form) -> None:
             messages.error(request, f"{label}: {error}" if label else error)
 
 
-def _require_lead(request: HttpRequest, what: str) -> None:
-    if not is_lead(request.user):
-        raise PermissionDenied(f"Only initiative leads may {what}.")
-
-
 @require_http_methods(["GET", "POST"])
 def meeting_list(request: HttpRequest) -> HttpResponse:
     form = MeetingForm()
     if request.method == "POST":
-        _require_lead(request, "schedule meetings")
+        require(request.user, "meetings.schedule")
         form = MeetingForm(request.POST)
         if form.is_valid():
             meeting = services.meeting_schedule(user=request.user, **form.cleaned_data)
@@ -92,7 +87,7 @@ def _meeting_context(request: HttpRequest, pk: int) -> dict:
 def meeting_detail(request: HttpRequest, pk: int) -> HttpResponse:
     context = _meeting_context(request, pk)
     meeting = context["meeting"]
-    if is_lead(request.user):
+    if allowed(request.user, "meetings.run", meeting):
         usernames = " ".join(u.get_username() for u in context["attendees"])
         context |= {
             "attendees_form": AttendeesForm(initial={"usernames": usernames}),
@@ -130,7 +125,7 @@ def meeting_minutes(request: HttpRequest, pk: int, fmt: str) -> HttpResponse:
 @require_POST
 def meeting_attendees(request: HttpRequest, pk: int) -> HttpResponse:
     meeting = selectors.meeting_get(pk=pk)
-    _require_lead(request, "run meetings")
+    require(request.user, "meetings.run")
     form = AttendeesForm(request.POST)
     if form.is_valid():
         services.meeting_update(
@@ -152,11 +147,11 @@ def meeting_attend(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 def _lead_form_post(
-    request: HttpRequest, pk: int, *, form_class, service, what: str, done: str
+    request: HttpRequest, pk: int, *, form_class, service, rule: str, done: str
 ) -> HttpResponse:
     """A lead posts one of the meeting's forms: validate, call the service, go back."""
     meeting = selectors.meeting_get(pk=pk)
-    _require_lead(request, what)
+    require(request.user, rule, meeting)
     form = form_class(request.POST)
     if form.is_valid():
         service(meeting=meeting, user=request.user, **form.cleaned_data)
@@ -174,7 +169,7 @@ def meeting_notes(request: HttpRequest, pk: int) -> HttpResponse:
         pk,
         form_class=NotesForm,
         service=services.meeting_update,
-        what="run meetings",
+        rule="meetings.run",
         done="Notes saved.",
     )
 
@@ -187,7 +182,7 @@ def decision_add(request: HttpRequest, pk: int) -> HttpResponse:
         pk,
         form_class=DecisionForm,
         service=services.decision_record,
-        what="record decisions",
+        rule="meetings.record_decision",
         done="Decision recorded.",
     )
 
@@ -200,7 +195,7 @@ def action_add(request: HttpRequest, pk: int) -> HttpResponse:
         pk,
         form_class=ActionItemForm,
         service=services.action_item_add,
-        what="assign action items",
+        rule="meetings.assign_action_item",
         done="Action item recorded.",
     )
 
@@ -222,7 +217,7 @@ def action_status(request: HttpRequest, item_pk: int) -> HttpResponse:
 @require_POST
 def review_decide(request: HttpRequest, pk: int, blocker_pk: int) -> HttpResponse:
     meeting = selectors.meeting_get(pk=pk)
-    _require_lead(request, "decide blocker reviews")
+    require(request.user, "meetings.decide_review")
     blocker = get_object_or_404(blockers_visible_to(request.user), pk=blocker_pk)
     form = ReviewDecisionForm(request.POST)
     if form.is_valid():

@@ -7,6 +7,6 @@ class NotificationsConfig(AppConfig):
     verbose_name = "Notifications"
 
     def ready(self) -> None:
-        from fedimage.notifications import receivers
+        from fedimage.notifications import receivers, rules  # noqa: F401 (rules: defines them)
 
         receivers.connect()

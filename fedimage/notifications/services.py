@@ -17,15 +17,15 @@ from datetime import date, timedelta
 from django.conf import settings
 from django.contrib.auth.models import AnonymousUser
 from django.contrib.auth.models import User as AuthUser
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
+from fedimage.core.permissions import require, require_user
 from fedimage.health.models import TagState
 from fedimage.initiative.models import Blocker, Milestone, MilestoneStatus, Severity
-from fedimage.initiative.permissions import is_lead
 from fedimage.meetings.models import ActionItem
 from fedimage.notifications.clients.matrix import MatrixClient, MatrixError, MatrixUnavailable
 from fedimage.notifications.models import (
@@ -310,26 +310,24 @@ def _send_email(notification: Notification) -> str:
 @transaction.atomic
 def email_subscriptions_set(*, user: User, kinds: set[str]) -> None:
     """Subscribe the signed-in user's e-mail to exactly these kinds of event."""
-    if not user.is_authenticated:
-        raise PermissionDenied("Sign in to subscribe.")
+    member = require_user(user, "notifications.subscribe_email")
     unknown = set(kinds) - set(EventKind.values)
     if unknown:
         raise ValidationError({"kinds": f"Unknown events: {', '.join(sorted(unknown))}."})
     for kind in EventKind.values:
         Subscription.objects.update_or_create(
             channel=Channel.EMAIL,
-            user=user,
+            user=member,
             kind=kind,
             defaults={"active": kind in kinds},
-            create_defaults={"active": kind in kinds, "created_by": user},
+            create_defaults={"active": kind in kinds, "created_by": member},
         )
 
 
 @transaction.atomic
 def room_subscribe(*, user: User, room: str, kinds: set[str]) -> list[Subscription]:
     """Subscribe a Matrix room to these kinds of event (leads only)."""
-    if not is_lead(user) or not isinstance(user, AuthUser):
-        raise PermissionDenied("Only initiative leads may subscribe Matrix rooms.")
+    lead = require_user(user, "notifications.subscribe_room")
     room = room.strip()
     if not ROOM_RE.match(room):
         raise ValidationError({"room": "Give a room ID (!abc:server) or alias (#room:server)."})
@@ -341,7 +339,7 @@ def room_subscribe(*, user: User, room: str, kinds: set[str]) -> list[Subscripti
             room=room,
             kind=kind,
             defaults={"active": True},
-            create_defaults={"active": True, "created_by": user},
+            create_defaults={"active": True, "created_by": lead},
         )[0]
         for kind in sorted(kinds)
     ]
@@ -350,7 +348,5 @@ def room_subscribe(*, user: User, room: str, kinds: set[str]) -> list[Subscripti
 @transaction.atomic
 def subscription_delete(*, user: User, subscription: Subscription) -> None:
     """Remove a subscription: a room's by a lead, an e-mail one by its owner or a lead."""
-    own = user.is_authenticated and subscription.user_id == user.pk
-    if not (is_lead(user) or (own and subscription.channel == Channel.EMAIL)):
-        raise PermissionDenied("You may not remove this subscription.")
+    require(user, "notifications.delete_subscription", subscription)
     subscription.delete()

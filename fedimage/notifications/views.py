@@ -9,7 +9,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_http_methods, require_POST
 
-from fedimage.initiative.permissions import is_lead
+from fedimage.core.permissions import allowed
 from fedimage.notifications import selectors, services
 from fedimage.notifications.forms import EmailSubscriptionsForm, RoomSubscriptionForm
 from fedimage.notifications.models import Subscription
@@ -45,7 +45,7 @@ def subscriptions(request: HttpRequest) -> HttpResponse:
             else:
                 messages.success(request, "The room is subscribed.")
                 return redirect("notifications:subscriptions")
-    lead = is_lead(request.user)
+    lead = allowed(request.user, "notifications.subscribe_room")
     return render(
         request,
         "notifications/subscriptions.html",

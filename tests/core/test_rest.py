@@ -23,3 +23,10 @@ def test_an_error_without_a_field_is_a_non_field_error():
 def test_other_errors_keep_drf_answers():
     assert exception_handler(PermissionDenied("Leads only."), {}).status_code == 403
     assert exception_handler(ValueError("a bug"), {}) is None  # a 500, as before
+
+
+def test_a_refusal_keeps_its_rules_message():
+    response = exception_handler(PermissionDenied("Only initiative leads may run meetings."), {})
+
+    assert response.status_code == 403
+    assert response.data == {"detail": "Only initiative leads may run meetings."}

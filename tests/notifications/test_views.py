@@ -88,11 +88,20 @@ def test_a_malformed_room_is_refused_with_the_reason(lead_client):
     assert not Subscription.objects.exists()
 
 
-def test_a_lead_with_staff_status_manages_subscriptions_in_the_admin(client, lead):
+def test_a_lead_with_staff_status_sees_subscriptions_in_the_admin_and_removes_them(
+    client, lead, member
+):
+    """The admin adds and edits no subscription (the page does, through the service); a lead
+    removes one there through the service, under the page's rule."""
     lead.is_staff = True
     lead.save()
     client.force_login(lead)
+    mine = Subscription.objects.create(
+        kind=EventKind.IMAGE_RECOVERED, channel=Channel.EMAIL, user=member
+    )
 
+    assert client.get("/admin/notifications/subscription/").status_code == 200
+    assert client.get("/admin/notifications/subscription/add/").status_code == 403
     response = client.post(
         "/admin/notifications/subscription/add/",
         {
@@ -102,7 +111,8 @@ def test_a_lead_with_staff_status_manages_subscriptions_in_the_admin(client, lea
             "active": "on",
         },
     )
-
+    assert response.status_code == 403
+    response = client.post(f"/admin/notifications/subscription/{mine.pk}/delete/", {"post": "yes"})
     assert response.status_code == 302
-    assert Subscription.objects.get().room == "!o:x.org"
+    assert not Subscription.objects.exists()
     assert client.get("/admin/notifications/notification/").status_code == 200

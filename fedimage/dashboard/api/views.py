@@ -2,10 +2,10 @@
 
 import django_filters
 from drf_spectacular.utils import extend_schema
-from rest_framework import mixins, permissions, status, viewsets
-from rest_framework.exceptions import PermissionDenied
+from rest_framework import mixins, status, viewsets
 from rest_framework.response import Response
 
+from fedimage.core.permissions import Rules
 from fedimage.dashboard.api.serializers import (
     BlockerCreateSerializer,
     BlockerInputSerializer,
@@ -29,15 +29,7 @@ from fedimage.initiative.models import (
     Severity,
     Stage,
 )
-from fedimage.initiative.permissions import can_edit_blocker, is_lead
 from trackers import selectors as tracker_selectors
-
-
-class IsLeadOrReadOnly(permissions.BasePermission):
-    message = "Only initiative leads may change this."
-
-    def has_permission(self, request, view) -> bool:
-        return request.method in permissions.SAFE_METHODS or is_lead(request.user)
 
 
 class ReleaseViewSet(viewsets.ReadOnlyModelViewSet):
@@ -63,7 +55,8 @@ class MilestoneViewSet(mixins.UpdateModelMixin, viewsets.ReadOnlyModelViewSet):
     serializer_class = MilestoneSerializer
     lookup_field = "key"
     filterset_class = MilestoneFilter
-    permission_classes = [IsLeadOrReadOnly]
+    permission_classes = [Rules]
+    rules = {"partial_update": "initiative.set_milestone_status"}
     search_fields = ["title", "description"]
     ordering_fields = ["target_date", "order"]
     http_method_names = ["get", "patch", "head", "options"]
@@ -117,7 +110,8 @@ class MigrationViewSet(mixins.UpdateModelMixin, viewsets.ReadOnlyModelViewSet):
     lookup_field = "subproject__key"
     lookup_url_kwarg = "subproject"
     filterset_class = MigrationFilter
-    permission_classes = [IsLeadOrReadOnly]
+    permission_classes = [Rules]
+    rules = {"partial_update": "initiative.set_migration_stage"}
     http_method_names = ["get", "patch", "head", "options"]
 
     @extend_schema(request=MigrationStageInputSerializer, responses=MigrationSerializer)
@@ -150,6 +144,8 @@ class BlockerViewSet(
     """Blockers: anyone reads the public ones, members file, reporter/owner/leads change."""
 
     serializer_class = BlockerSerializer
+    permission_classes = [Rules]
+    rules = {"create": "initiative.file_blocker", "partial_update": "initiative.edit_blocker"}
     filterset_class = BlockerFilter
     search_fields = ["title", "description"]
     ordering_fields = ["created_at", "updated_at", "severity"]
@@ -169,10 +165,6 @@ class BlockerViewSet(
     @extend_schema(request=BlockerInputSerializer, responses=BlockerSerializer)
     def partial_update(self, request, *args, **kwargs):
         blocker = self.get_object()
-        if not can_edit_blocker(request.user, blocker):
-            raise PermissionDenied(
-                "Only its reporter, its owner or a lead may change this blocker."
-            )
         data = BlockerInputSerializer(data=request.data, partial=True)
         data.is_valid(raise_exception=True)
         services.blocker_update(blocker=blocker, user=request.user, **data.validated_data)

@@ -2,7 +2,7 @@
 
 from django import template
 
-from fedimage.initiative.permissions import can_edit_blocker
+from fedimage.core.permissions import allowed
 from fedimage.meetings.selectors import review_tally
 
 register = template.Library()
@@ -17,7 +17,7 @@ def blocker_review(context, blocker):
         "blocker": blocker,
         "tally": tally,
         "my_vote": tally.vote_of(request.user),
-        "can_justify": can_edit_blocker(request.user, blocker),
+        "can_justify": allowed(request.user, "meetings.justify", blocker),
         "next": request.path,
         "request": request,
         "user": request.user,
