@@ -24,7 +24,7 @@ from django.utils import timezone
 
 from fedimage.accounts import selectors
 from fedimage.accounts.models import ApiToken, Profile
-from fedimage.initiative.permissions import LEAD_GROUP
+from fedimage.initiative.rules import LEAD_GROUP
 
 audit = logging.getLogger("fedimage.accounts.audit")
 

@@ -24,7 +24,7 @@ from fedimage.accounts.middleware import remember_time_zone
 from fedimage.accounts.models import ApiToken
 from fedimage.accounts.network import client_ip
 from fedimage.accounts.pipeline import LINK_SESSION_KEY, SignInRefused
-from fedimage.initiative.permissions import is_lead
+from fedimage.initiative.rules import is_lead
 from fedimage.notifications import selectors as notification_selectors
 from fedimage.notifications import services as notification_services
 from fedimage.notifications.forms import EmailSubscriptionsForm

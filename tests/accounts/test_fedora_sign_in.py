@@ -6,7 +6,7 @@ import pytest
 from django.contrib.auth.models import User
 
 from fedimage.accounts.models import Profile
-from fedimage.initiative.permissions import is_lead
+from fedimage.initiative.rules import is_lead
 from tests.accounts.provider import path_of
 
 pytestmark = pytest.mark.django_db
