@@ -281,6 +281,7 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": env.float("TRACKERS_RECONCILE_INTERVAL_SECONDS", default=6 * 3600.0),
         "kwargs": {"full": True},
     },
+    "trackers-prune-ledger": {"task": "trackers.prune_ledger", "schedule": 24 * 3600.0},
     "meetings-action-items-due": {
         "task": "meetings.action_items_due",
         "schedule": env.float("NOTIFICATIONS_DUE_SCAN_INTERVAL_SECONDS", default=3600.0),
@@ -313,6 +314,20 @@ HEALTH_REGISTRY_CONCURRENCY = env.int("HEALTH_REGISTRY_CONCURRENCY", default=2)
 HEALTH_REQUESTS_IN_FLIGHT = env.int("HEALTH_REQUESTS_IN_FLIGHT", default=4)
 HEALTH_SIGNATURE_RECHECK_SECONDS = env.int("HEALTH_SIGNATURE_RECHECK_SECONDS", default=1800)
 HEALTH_CACHE_PREFIX = env.str("HEALTH_CACHE_PREFIX", default="health")
+
+# Tracker sync: a rate limit up to TRACKERS_RATE_WAIT_MAX_SECONDS is waited out inside the run
+# (at most TRACKERS_RATE_WAIT_TOTAL_SECONDS per run); a longer one pauses the source until then.
+# TRACKERS_RATE_RESERVE requests of a tracker's announced budget are left for others on the
+# token. The run ledger keeps every run TRACKERS_RUNS_KEEP_DAYS, failures and runs that changed
+# something TRACKERS_NOTABLE_RUNS_KEEP_DAYS, then one row per source, kind and day (kept
+# TRACKERS_RUN_DAYS_KEEP_DAYS); webhook deliveries TRACKERS_WEBHOOK_KEEP_DAYS.
+TRACKERS_RATE_WAIT_MAX_SECONDS = env.float("TRACKERS_RATE_WAIT_MAX_SECONDS", default=60.0)
+TRACKERS_RATE_WAIT_TOTAL_SECONDS = env.float("TRACKERS_RATE_WAIT_TOTAL_SECONDS", default=300.0)
+TRACKERS_RATE_RESERVE = env.int("TRACKERS_RATE_RESERVE", default=0)
+TRACKERS_RUNS_KEEP_DAYS = env.int("TRACKERS_RUNS_KEEP_DAYS", default=7)
+TRACKERS_NOTABLE_RUNS_KEEP_DAYS = env.int("TRACKERS_NOTABLE_RUNS_KEEP_DAYS", default=90)
+TRACKERS_WEBHOOK_KEEP_DAYS = env.int("TRACKERS_WEBHOOK_KEEP_DAYS", default=30)
+TRACKERS_RUN_DAYS_KEEP_DAYS = env.int("TRACKERS_RUN_DAYS_KEEP_DAYS", default=730)
 
 # Notifications: the Matrix homeserver the bot posts through (empty: Matrix is off), and the NAME
 # of the variable holding its access token (the token itself is never in settings or the database).

@@ -13,6 +13,7 @@ class TrackerSourceAdmin(admin.ModelAdmin):
     readonly_fields = [
         "cursor", "etag", "board_name", "board_columns", "last_run_at", "last_success_at",
         "last_error_at", "last_error", "rate_limit_remaining", "rate_limit_reset",
+        "paused_until", "failing_since", "listing", "issues_held", "issues_open", "last_run",
     ]  # fmt: skip
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from django.db import models
 from django.urls import reverse
 from django.utils import timezone
@@ -27,6 +29,7 @@ class RunKind(models.TextChoices):
 
 
 class RunStatus(models.TextChoices):
+    QUEUED = "queued", "Queued"
     RUNNING = "running", "Running"
     OK = "ok", "OK"
     NOT_MODIFIED = "not_modified", "Not modified"
@@ -80,6 +83,21 @@ class TrackerSource(models.Model):
     paused_until = models.DateTimeField(
         null=True, blank=True, help_text="Rate limited: no periodic sync before this time."
     )
+    # The outcome of listings only: webhook runs never set or clear these.
+    failing_since = models.DateTimeField(
+        null=True, blank=True, help_text="First failed listing since the last good one."
+    )
+    listing = models.JSONField(
+        default=dict,
+        blank=True,
+        help_text="The listing under way: where it resumes, saved after every stored page.",
+    )
+    # Summaries for the status page, written when a run changes them.
+    issues_held = models.PositiveIntegerField(default=0)
+    issues_open = models.PositiveIntegerField(default=0)
+    last_run = models.ForeignKey(
+        "SyncRun", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
 
     class Meta:
         ordering = ["order", "name"]
@@ -108,10 +126,12 @@ class TrackerSource(models.Model):
 
     @property
     def is_failing(self) -> bool:
-        """Whether the latest run failed (the last good data is still shown)."""
-        if self.last_error_at is None:
-            return False
-        return self.last_success_at is None or self.last_error_at > self.last_success_at
+        """Whether its listings fail since the last good one (the last good data is kept)."""
+        return self.failing_since is not None
+
+    def is_paused(self, now: datetime | None = None) -> bool:
+        """Whether a rate limit keeps the periodic sync away until `paused_until`."""
+        return self.paused_until is not None and self.paused_until > (now or timezone.now())
 
 
 class TrackedIssue(models.Model):
@@ -131,6 +151,9 @@ class TrackedIssue(models.Model):
     milestone = models.CharField(max_length=300, blank=True)
     assignees = models.JSONField(default=list, blank=True)
     author = models.CharField(max_length=200, blank=True)
+    author_migrated = models.BooleanField(
+        default=False, help_text="Migrated from another forge: `author` is its author there."
+    )
     web_url = models.URLField(max_length=1000)
     created_at = models.DateTimeField()
     updated_at = models.DateTimeField()
@@ -191,14 +214,24 @@ class SyncRun(models.Model):
     removed = models.PositiveIntegerField(default=0)
     requests = models.PositiveIntegerField(default=0)
     pages = models.PositiveIntegerField(default=0)
+    pages_total = models.PositiveIntegerField(
+        null=True, blank=True, help_text="The listing's length in pages, when the tracker says."
+    )
+    resumed_after_page = models.PositiveIntegerField(
+        null=True, blank=True, help_text="Went on with a listing an earlier run left here."
+    )
+    waited = models.FloatField(default=0, help_text="Seconds waited out for rate limits.")
     rate_limit_remaining = models.PositiveIntegerField(null=True, blank=True)
     error = models.TextField(blank=True)
     skipped = models.JSONField(
         default=list, blank=True, help_text='[{"what": ..., "why": ...}], items not stored.'
     )
     changes = models.JSONField(
-        default=list, blank=True, help_text="What the run changed (a full run: what it corrected)."
+        default=list,
+        blank=True,
+        help_text="What the run changed (a full run: what it corrected); the first lines only.",
     )
+    changes_total = models.PositiveIntegerField(default=0, help_text="Lines of change in all.")
 
     class Meta:
         ordering = ["-started_at", "-id"]
@@ -206,7 +239,10 @@ class SyncRun(models.Model):
             _choices_check("kind", RunKind, "sync_run_kind_valid"),
             _choices_check("status", RunStatus, "sync_run_status_valid"),
         ]
-        indexes = [models.Index(fields=["source", "-started_at"])]
+        indexes = [
+            models.Index(fields=["source", "-started_at"]),
+            models.Index(fields=["-started_at", "-id"], name="sync_run_latest"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.source} {self.kind} {self.started_at:%Y-%m-%d %H:%M} {self.status}"
@@ -214,6 +250,70 @@ class SyncRun(models.Model):
     @property
     def skipped_count(self) -> int:
         return sum(int(item.get("count", 1)) for item in self.skipped)
+
+    @property
+    def changes_not_shown(self) -> int:
+        """Lines of change beyond those kept (the first MAX_CHANGES_KEPT)."""
+        return max(0, self.changes_total - len(self.changes))
+
+    @property
+    def is_finished(self) -> bool:
+        return self.status not in (RunStatus.QUEUED, RunStatus.RUNNING)
+
+    @property
+    def is_listing(self) -> bool:
+        return self.kind != RunKind.ISSUE
+
+
+class SyncRunDay(models.Model):
+    """One source's runs of one kind on one day, summed: what is kept of them after retention."""
+
+    source = models.ForeignKey(TrackerSource, on_delete=models.CASCADE, related_name="run_days")
+    day = models.DateField()
+    kind = models.CharField(max_length=12, choices=RunKind.choices)
+    runs = models.PositiveIntegerField(default=0)
+    failed = models.PositiveIntegerField(default=0)
+    created = models.PositiveIntegerField(default=0)
+    updated = models.PositiveIntegerField(default=0)
+    removed = models.PositiveIntegerField(default=0)
+    requests = models.PositiveIntegerField(default=0)
+    pages = models.PositiveIntegerField(default=0)
+    seconds = models.FloatField(default=0, help_text="Wall time of the runs, summed.")
+
+    class Meta:
+        ordering = ["-day", "source", "kind"]
+        constraints = [
+            models.UniqueConstraint(fields=["source", "day", "kind"], name="sync_run_day_once"),
+            _choices_check("kind", RunKind, "sync_run_day_kind_valid"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.source} {self.kind} {self.day}: {self.runs} runs"
+
+
+class RateBudget(models.Model):
+    """The request budget a tracker announced for one token, shared by every run using it.
+
+    `key` is a digest of the tracker and the token, never the token; `resource` separates
+    GitHub's budgets (core, search).
+    """
+
+    key = models.CharField(max_length=64)
+    resource = models.CharField(max_length=40, default="core")
+    remaining = models.IntegerField(null=True, blank=True)
+    reset_at = models.DateTimeField(null=True, blank=True)
+    blocked_until = models.DateTimeField(
+        null=True, blank=True, help_text="The tracker refused a request: none before this time."
+    )
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["key", "resource"], name="rate_budget_once"),
+        ]
+
+    def __str__(self) -> str:
+        return f"budget {self.key[:8]}/{self.resource}: {self.remaining} left"
 
 
 class WebhookDelivery(models.Model):
@@ -233,6 +333,7 @@ class WebhookDelivery(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["kind", "delivery_id"], name="webhook_delivery_once"),
         ]
+        indexes = [models.Index(fields=["received_at"])]
 
     def __str__(self) -> str:
         return f"{self.kind} delivery {self.delivery_id}"

@@ -25,26 +25,23 @@ def issues_visible_to(user) -> QuerySet[TrackedIssue]:
 
 
 def source_list(*, enabled_only: bool = False) -> QuerySet[TrackerSource]:
-    """Sources with what the status page shows: issues held, requests spent, the last run."""
-    runs = SyncRun.objects.filter(source=OuterRef("pk"))
+    """Sources with what the status page shows: their last run, requests in the last 24 h.
+
+    Issue counts are kept on the source by the sync; the 24 h sum reads only that day's runs
+    of each source (index on source, started_at), so the page costs the same however long the
+    ledger and however many issues.
+    """
     since = timezone.now() - timedelta(hours=24)
-    qs = TrackerSource.objects.select_related("subproject").annotate(
-        issues_held=Count("issues", filter=Q(issues__removed=False)),
-        issues_open=Count("issues", filter=Q(issues__removed=False, issues__state="open")),
-        last_run_status=Subquery(runs.order_by("-started_at", "-id").values("status")[:1]),
-        last_run_requests=Subquery(runs.order_by("-started_at", "-id").values("requests")[:1]),
-        requests_24h=Coalesce(
-            Subquery(
-                runs.filter(started_at__gte=since)
-                .values("source")
-                .annotate(total=Sum("requests"))
-                .values("total")[:1],
-                output_field=IntegerField(),
-            ),
-            0,
-        ),
+    day = (
+        SyncRun.objects.filter(source=OuterRef("pk"), started_at__gte=since)
+        .order_by()
+        .values("source")
+        .annotate(total=Sum("requests"))
+        .values("total")[:1]
     )
-    # Aggregating queries ignore Meta.ordering, so it is restated here.
+    qs = TrackerSource.objects.select_related("subproject", "last_run").annotate(
+        requests_24h=Coalesce(Subquery(day, output_field=IntegerField()), 0)
+    )
     qs = qs.order_by("order", "name")
     return qs.filter(enabled=True) if enabled_only else qs
 
@@ -54,8 +51,14 @@ def source_get(*, name: str) -> TrackerSource:
 
 
 def run_list(*, source: TrackerSource | None = None) -> QuerySet[SyncRun]:
-    qs = SyncRun.objects.select_related("source")
+    """Runs, newest first (index sync_run_latest, or source and started_at)."""
+    qs = SyncRun.objects.select_related("source").order_by("-started_at", "-id")
     return qs.filter(source=source) if source is not None else qs
+
+
+def run_get(*, pk: int, source: TrackerSource | None = None) -> SyncRun:
+    qs = run_list(source=source)
+    return get_object_or_404(qs, pk=pk)
 
 
 def issue_list(*, user, filters: dict[str, Any] | None = None) -> QuerySet[TrackedIssue]:

@@ -1,29 +1,31 @@
 """Celery tasks of the trackers app: thin wrappers around the sync services.
 
-The retry policy lives in the decorators: a rate-limited or unreachable tracker is retried
-later (a rate limit after the wait the tracker asked for), anything else fails the run, which
-the service has already recorded in the ledger. One task per source, so a failing source never
-holds up the others.
+One retry layer, the task base's (fedimage.core.tasks): an error carrying `retry_after` (a rate
+limit longer than a run waits out itself, a source busy with another sync) is retried after
+that wait, an unreachable tracker with backoff; anything else fails the run, which the service
+has already recorded in the ledger. A retried listing resumes after its last stored page. One
+task per source, so a failing source never holds up the others.
 """
 
 from __future__ import annotations
+
+from typing import Any
 
 from celery import shared_task
 
 from trackers import services
 from trackers.clients.base import RateLimited, TrackerUnavailable
-from trackers.models import TrackerSource
+from trackers.sync.ledger import MAX_PAUSE
 
 RETRYABLE = (RateLimited, TrackerUnavailable, services.SyncInProgress)
 
-# A rate limit or a busy lock carries `retry_after`, which the task base honours.
-_POLICY = {
+_POLICY: dict[str, Any] = {
     "autoretry_for": RETRYABLE,
     "retry_backoff": 30,
     "retry_backoff_max": 30 * 60,
     "retry_jitter": True,
     "max_retries": 5,
-    "max_retry_after": services.MAX_PAUSE.total_seconds(),
+    "max_retry_after": MAX_PAUSE.total_seconds(),
     "time_limit": 15 * 60,
 }
 
@@ -34,21 +36,28 @@ def sync_all(full: bool = False) -> int:
     ids = list(services.sources_due().values_list("pk", flat=True))
     for pk in ids:
         sync_source.delay_on_commit(pk, full=full, trigger="beat")
-    services.webhook_deliveries_prune()
     return len(ids)
 
 
 @shared_task(name="trackers.sync_source", **_POLICY)
-def sync_source(source_id: int, full: bool = False, trigger: str = "task") -> None:
-    source = TrackerSource.objects.filter(pk=source_id, enabled=True).first()
+def sync_source(
+    source_id: int, full: bool = False, trigger: str = "task", run_id: int | None = None
+) -> None:
+    source = services.source_to_sync(pk=source_id)
     if source is None:
         return
-    services.source_sync(source=source, full=full, trigger=trigger)
+    services.source_sync(source=source, full=full, trigger=trigger, run_id=run_id)
 
 
 @shared_task(name="trackers.sync_issue", **_POLICY)
 def sync_issue(source_id: int, project: str, number: int) -> None:
-    source = TrackerSource.objects.filter(pk=source_id, enabled=True).first()
+    source = services.source_to_sync(pk=source_id)
     if source is None:
         return
     services.issue_sync(source=source, project=project, number=number, trigger="webhook")
+
+
+@shared_task(name="trackers.prune_ledger", time_limit=30 * 60)
+def prune_ledger() -> int:
+    """Apply the run ledger's and the webhook deliveries' retention; return runs summed."""
+    return services.ledger_prune().runs

@@ -5,15 +5,20 @@ from __future__ import annotations
 import logging
 
 from django import forms
-from django.core.exceptions import RequestDataTooBig
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, RequestDataTooBig
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse, JsonResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_POST
 
+from fedimage.core.durations import duration_words
+from fedimage.initiative.permissions import is_lead
 from trackers import selectors, services, webhooks
-from trackers.models import IssueState, TrackerKind, TrackerSource
+from trackers.models import IssueState, SyncRun, TrackerKind, TrackerSource
+from trackers.status import source_status
 
 logger = logging.getLogger("trackers.webhooks")
 
@@ -21,14 +26,17 @@ logger = logging.getLogger("trackers.webhooks")
 @require_GET
 def sync_status(request: HttpRequest) -> HttpResponse:
     sources = list(selectors.source_list())
-    enabled = [s for s in sources if s.enabled]
+    now = timezone.now()
+    rows = [(source, source_status(source, now=now)) for source in sources]
+    enabled = [status for source, status in rows if source.enabled]
     context = {
-        "sources": sources,
+        "rows": rows,
         "runs": selectors.run_list()[:30],
+        "can_sync": is_lead(request.user),
         "summary": {
             "enabled": len(enabled),
-            "failing": sum(1 for s in enabled if s.is_failing),
-            "never": sum(1 for s in enabled if s.last_success_at is None and not s.is_failing),
+            "failing": sum(1 for s in enabled if s.state in ("failing", "paused")),
+            "never": sum(1 for s in enabled if s.state == "never"),
         },
     }
     return render(request, "trackers/sync_status.html", context)
@@ -37,8 +45,74 @@ def sync_status(request: HttpRequest) -> HttpResponse:
 @require_GET
 def source_detail(request: HttpRequest, name: str) -> HttpResponse:
     source = selectors.source_get(name=name)
-    context = {"source": source, "runs": selectors.run_list(source=source)[:100]}
+    runs = Paginator(selectors.run_list(source=source), 50).get_page(request.GET.get("page"))
+    context = {
+        "source": source,
+        "status": source_status(source),
+        "runs": runs,
+        "page": runs,
+        "can_sync": is_lead(request.user),
+    }
     return render(request, "trackers/source_detail.html", context)
+
+
+# Sync now: leads queue a sync and follow it in place (htmx polls the run until it is done).
+
+
+def _sync_control(
+    request: HttpRequest,
+    source: TrackerSource,
+    *,
+    run: SyncRun | None,
+    message: str = "",
+    tone: str = "",
+) -> HttpResponse:
+    context = {
+        "source": source,
+        "run": run,
+        "message": message,
+        "tone": tone,
+        "can_sync": is_lead(request.user),
+        # A finished run changed the source's status and counts: the page updates them too.
+        "oob_status": source_status(source) if run is not None and run.is_finished else None,
+    }
+    return render(request, "trackers/_sync_control.html", context)
+
+
+@require_POST
+def sync_now(request: HttpRequest, name: str) -> HttpResponse:
+    source = selectors.source_get(name=name)
+    if not is_lead(request.user):
+        raise PermissionDenied("Only leads can start a sync.")
+    if not source.enabled:
+        message, tone, run = f"{source.name} is disabled in the initiative file.", "error", None
+    else:
+        asked = services.sync_now(source=source, requested_by=request.user.get_username())
+        run = asked.run
+        if asked.queued:
+            message, tone = "Sync queued.", "success"
+        elif asked.paused_until is not None:
+            left = duration_words(asked.paused_until - timezone.now())
+            at = timezone.localtime(asked.paused_until)
+            message = (
+                f"{source.name} is paused by a rate limit until {at:%H:%M:%S} (in {left}); "
+                "its sync resumes then, where it stopped."
+            )
+            tone = "warn"
+        else:
+            message, tone = "A sync of this source is already under way: its progress is below.", ""
+    if not request.htmx:
+        level = {"error": messages.ERROR, "warn": messages.WARNING}.get(tone, messages.SUCCESS)
+        messages.add_message(request, level, message)
+        return redirect(source.get_absolute_url())
+    return _sync_control(request, source, run=run, message=message, tone=tone)
+
+
+@require_GET
+def run_progress(request: HttpRequest, name: str, pk: int) -> HttpResponse:
+    source = selectors.source_get(name=name)
+    run = selectors.run_get(pk=pk, source=source)
+    return _sync_control(request, source, run=run)
 
 
 class IssueFilterForm(forms.Form):

@@ -43,10 +43,9 @@ def dead_url() -> str:
 
 @pytest.fixture
 def small_pages(monkeypatch):
-    from trackers import services
+    from trackers.sync import pipeline
 
-    monkeypatch.setattr(services, "PAGE_SIZE", 3)
-    monkeypatch.setattr(services, "BACKOFF", 0)
+    monkeypatch.setattr(pipeline, "PAGE_SIZE", 3)
     monkeypatch.setenv("TEST_GITLAB_TOKEN", GITLAB_TOKEN)
     monkeypatch.setenv("TEST_GITHUB_TOKEN", GITHUB_TOKEN)
     monkeypatch.setenv("TEST_FORGEJO_TOKEN", FORGEJO_TOKEN)
@@ -73,3 +72,31 @@ def make_source(db, small_pages):
         )
 
     return make
+
+
+# Sources as the shipped initiative file declares them, for pages and the API (no sync).
+
+
+@pytest.fixture
+def sources(db):
+    """The GitLab tracker (with a board) and the GitHub upstream, as the file declares them."""
+    from tests.trackers.factories import TrackerSourceFactory
+
+    gitlab = TrackerSourceFactory(
+        name="fedora-bootc-tracker",
+        kind="gitlab",
+        base_url="https://gitlab.com",
+        project="fedora/bootc/tracker",
+        token_env="FEDIMAGE_GITLAB_TOKEN",
+        board_name="Development",
+        board_columns=["To Do", "Doing"],
+    )
+    github = TrackerSourceFactory(
+        name="bootc",
+        kind="github",
+        base_url="https://api.github.com",
+        project="bootc-dev/bootc",
+        upstream=True,
+        token_env="FEDIMAGE_GITHUB_TOKEN",
+    )
+    return gitlab, github

@@ -100,7 +100,7 @@ def test_removed_and_moved_issues_do_not_count_as_closed_work(tracker, fake_gitl
     fake_gitlab.move_issue(PROJECT, 1, "fedora/bootc/base-images")
     fake_gitlab.delete_issue(PROJECT, 2)
     services.source_sync(source=base)
-    services.source_reconcile(source=tracker)
+    services.source_sync(source=tracker, full=True)
 
     m = selectors.milestone_with_progress(user=AnonymousUser(), key="image-hosting")
 

@@ -9,7 +9,7 @@ from django.utils import timezone
 from tests.trackers.fakes import Fault
 from trackers import tasks
 from trackers.clients.base import TrackerGarbage
-from trackers.models import TrackedIssue
+from trackers.models import SyncRun, TrackedIssue
 
 REPO = "bootc-dev/bootc"
 
@@ -37,13 +37,14 @@ def retries(monkeypatch):
     return calls
 
 
-def test_beat_schedules_the_incremental_sync_and_the_reconcile_sweep():
+def test_beat_schedules_the_sync_the_reconcile_sweep_and_the_ledger_retention():
     entries = {
         e["task"]: e
         for e in settings.CELERY_BEAT_SCHEDULE.values()
         if e["task"].startswith("trackers.")
     }
-    assert set(entries) == {"trackers.sync_all"}
+    assert set(entries) == {"trackers.sync_all", "trackers.prune_ledger"}
+    assert entries["trackers.prune_ledger"]["schedule"] == 24 * 3600
     sweeps = [
         e for e in settings.CELERY_BEAT_SCHEDULE.values() if e.get("kwargs") == {"full": True}
     ]
@@ -105,3 +106,38 @@ def test_running_the_same_sync_twice_is_idempotent(make_source, fake_github):
     tasks.sync_source(source.pk, full=True)
     tasks.sync_source(source.pk, full=True)
     assert TrackedIssue.objects.filter(source=source).count() == 4
+
+
+def test_a_short_rate_limit_never_reaches_the_retry_layer(make_source, fake_github, retries):
+    fake_github.add_issues(REPO, 2)
+    source = make_source(fake_github, REPO)
+    fake_github.fail_next(Fault.rate_limited(retry_after=1))
+
+    tasks.sync_source(source.pk)
+
+    assert retries == []
+    assert TrackedIssue.objects.filter(source=source).count() == 2
+
+
+def test_a_sync_now_task_runs_in_the_queued_row(make_source, fake_github, lead):
+    from trackers import services
+
+    fake_github.add_issues(REPO, 2)
+    source = make_source(fake_github, REPO)
+    queued = services.sync_now(source=source, requested_by="leader").run
+
+    tasks.sync_source(source.pk, trigger=queued.trigger, run_id=queued.pk)
+
+    queued.refresh_from_db()
+    assert (queued.status, queued.created, queued.trigger) == ("ok", 2, "sync now by leader")
+    assert SyncRun.objects.filter(source=source).count() == 1
+
+
+def test_the_retention_task_sums_old_runs(make_source, fake_github):
+    from tests.trackers.factories import runs_for
+
+    source = make_source(fake_github, REPO)
+    runs_for(source, 3, created=0, started_at=timezone.now() - timezone.timedelta(days=10))
+
+    assert tasks.prune_ledger() == 3
+    assert tasks.prune_ledger() == 0

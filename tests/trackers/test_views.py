@@ -1,86 +1,15 @@
-"""Pages and API of the trackers app: status, upstream issues, board, linking, escaping."""
+"""Pages of the trackers app: sync status with "Sync now", upstream issues, the board."""
 
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from trackers.models import SyncRun, TrackedIssue, TrackerSource
-from trackers.selectors import tracked_issue_for_url
-from trackers.services import board_column, label_index
-
-T0 = datetime(2026, 1, 12, 9, 0, tzinfo=UTC)
-
-
-@pytest.fixture
-def sources(db):
-    gitlab = TrackerSource.objects.create(
-        name="fedora-bootc-tracker",
-        kind="gitlab",
-        base_url="https://gitlab.com",
-        project="fedora/bootc/tracker",
-        token_env="FEDIMAGE_GITLAB_TOKEN",
-        board_name="Development",
-        board_columns=["To Do", "Doing"],
-    )
-    github = TrackerSource.objects.create(
-        name="bootc",
-        kind="github",
-        base_url="https://api.github.com",
-        project="bootc-dev/bootc",
-        upstream=True,
-        token_env="FEDIMAGE_GITHUB_TOKEN",
-    )
-    return gitlab, github
-
-
-def add_issues(source, count, *, start=1, **fields):
-    issues = []
-    for n in range(start, start + count):
-        labels = fields.get("labels", ["bug"] if n % 2 else ["Doing"])
-        state = fields.get("state", "open")
-        web = (
-            f"https://gitlab.com/{source.project}/-/issues/{n}"
-            if source.kind == "gitlab"
-            else f"https://github.com/{source.project}/issues/{n}"
-        )
-        issues.append(
-            TrackedIssue(
-                source=source,
-                project=source.project,
-                number=n,
-                title=fields.get("title", f"Issue {n}"),
-                state=state,
-                labels=labels,
-                label_index=label_index(labels),
-                web_url=web,
-                created_at=T0,
-                updated_at=T0 + timedelta(minutes=n),
-                board_column=board_column(labels, state, source.board_columns),
-                confidential=fields.get("confidential", False),
-            )
-        )
-    TrackedIssue.objects.bulk_create(issues)
-
-
-def add_runs(source, count):
-    SyncRun.objects.bulk_create(
-        [
-            SyncRun(
-                source=source,
-                status="ok",
-                requests=2,
-                created=1,
-                finished_at=timezone.now(),
-                duration=timedelta(seconds=1),
-                changes=["created x"],
-                skipped=[{"what": "pull requests", "why": "not issues", "count": 1}],
-            )
-            for _ in range(count)
-        ]
-    )
+from tests.trackers.factories import SyncRunFactory, issues_for, runs_for
+from trackers.models import RunStatus, SyncRun, TrackedIssue
+from trackers.sync.pipeline import _locked
 
 
 def queries(client, url):
@@ -103,38 +32,52 @@ def queries(client, url):
         "/api/trackers/runs/",
     ],
 )
-def test_page_query_count_stays_constant_as_issues_and_runs_grow(sources, client, url):
+@pytest.mark.parametrize("who", ["anonymous", "lead"])
+def test_page_query_count_stays_constant_as_issues_and_runs_grow(sources, client, lead, url, who):
+    if who == "lead":
+        client.force_login(lead)
     for source in sources:
-        add_issues(source, 3)
-        add_runs(source, 2)
+        issues_for(source, 3)
+        runs_for(source, 2)
     few = queries(client, url)
     for source in sources:
-        add_issues(source, 40, start=10)
-        add_runs(source, 30)
+        issues_for(source, 40, start=10)
+        runs_for(source, 30)
+        SyncRunFactory(source=source, status=RunStatus.RUNNING, finished_at=None)
     assert queries(client, url) == few
 
 
-def test_status_page_shows_each_source_with_its_last_error_and_ledger(sources, client):
+def test_the_status_page_says_where_each_listing_stands(sources, client):
     github = sources[1]
-    add_issues(github, 3)
-    add_runs(github, 1)
-    github.last_error = "TrackerUnavailable: GET /repos/bootc-dev/bootc/issues: HTTP 502"
-    github.last_error_at = timezone.now()
+    issues_for(github, 3)
+    runs_for(github, 1)
+    now = timezone.now()
+    github.last_error = "RateLimited: GitHub issues of bootc-dev/bootc: rate limited"
+    github.last_error_at = github.failing_since = now - timedelta(minutes=5)
+    github.paused_until = now + timedelta(minutes=12, seconds=30)
+    github.listing = {"position": {"after": None}, "page": 12, "pages_total": 100}
     github.rate_limit_remaining = 4321
+    github.issues_held = github.issues_open = 3
     github.save()
 
     page = client.get("/trackers/").content.decode()
 
     assert "fedora-bootc-tracker" in page
-    assert "HTTP 502" in page
-    assert "failing" in page
+    assert "not synced yet" in page
+    assert "paused by a rate limit" in page
+    assert "Listing failing since " in page
+    assert "paused until" in page
+    assert "(in 12 minutes)" in page
+    assert "resuming at page 13 of 100" in page
+    assert "rate limited" in page
     assert "4321" in page
     assert '3 <span class="muted">(3 open)</span>' in page
     assert "pull requests" in page
+    assert "Sync now" not in page  # leads only
 
 
 def test_issue_titles_are_escaped(sources, client):
-    add_issues(sources[1], 1, title='<script>alert("x")</script>')
+    issues_for(sources[1], 1, title='<script>alert("x")</script>')
     page = client.get("/trackers/issues/").content.decode()
     assert "<script>alert" not in page
     assert "&lt;script&gt;alert" in page
@@ -142,8 +85,8 @@ def test_issue_titles_are_escaped(sources, client):
 
 def test_confidential_issues_are_never_shown_to_anonymous_visitors(sources, client, member):
     gitlab, _ = sources
-    add_issues(gitlab, 1, title="Embargoed CVE", confidential=True)
-    add_issues(gitlab, 1, start=2, title="Public issue")
+    issues_for(gitlab, 1, title="Embargoed CVE", confidential=True)
+    issues_for(gitlab, 1, start=2, title="Public issue")
     urls = [
         "/trackers/issues/?source=fedora-bootc-tracker",
         "/trackers/boards/fedora-bootc-tracker/",
@@ -158,10 +101,10 @@ def test_confidential_issues_are_never_shown_to_anonymous_visitors(sources, clie
         assert "Embargoed CVE" in client.get(url).content.decode(), url
 
 
-def test_upstream_list_filters_by_source_label_and_state(sources, client):
+def test_the_upstream_list_filters_by_source_label_and_state(sources, client):
     gitlab, github = sources
-    add_issues(github, 4)  # odd numbers labelled bug
-    add_issues(gitlab, 2)
+    issues_for(github, 4)  # odd numbers labelled bug
+    issues_for(gitlab, 2)
     TrackedIssue.objects.filter(source=github, number=3).update(state="closed")
 
     def titles(query):
@@ -178,82 +121,147 @@ def test_upstream_list_filters_by_source_label_and_state(sources, client):
     assert client.get("/trackers/issues/?state=bogus").context["filters_invalid"]
 
 
-def test_board_shows_columns_in_board_order(sources, client):
+def test_the_board_shows_columns_in_board_order(sources, client):
     gitlab, _ = sources
-    add_issues(gitlab, 3)
+    issues_for(gitlab, 3)
     TrackedIssue.objects.filter(number=3).update(state="closed", board_column="Closed")
     response = client.get("/trackers/boards/fedora-bootc-tracker/")
     columns = [(name, [i.number for i in issues]) for name, issues in response.context["columns"]]
     assert columns == [("Open", [1]), ("To Do", []), ("Doing", [2]), ("Closed", [3])]
 
 
-def test_api_exposes_the_token_variable_name_never_a_token(sources, client, monkeypatch):
-    monkeypatch.setenv("FEDIMAGE_GITHUB_TOKEN", "ghp_real_token_value")
-    data = client.get("/api/trackers/sources/bootc/").json()
-    assert data["token_env"] == "FEDIMAGE_GITHUB_TOKEN"
-    assert "ghp_real_token_value" not in client.get("/api/trackers/sources/").content.decode()
+def test_the_source_ledger_paginates(sources, client):
+    runs_for(sources[1], 60)
+
+    first = client.get("/trackers/sources/bootc/").content.decode()
+    second = client.get("/trackers/sources/bootc/?page=2").content.decode()
+
+    assert "page 1 of 2" in first
+    assert "page 2 of 2" in second
 
 
-def test_api_issues_filter_by_source_label_and_state_and_is_read_only(sources, client, member):
-    _, github = sources
-    add_issues(github, 4)
-    data = client.get("/api/trackers/issues/?source=bootc&label=bug&state=open").json()
-    assert [i["reference"] for i in data["results"]] == ["bootc-dev/bootc#3", "bootc-dev/bootc#1"]
-    client.force_login(member)
-    assert client.post("/api/trackers/issues/", {}).status_code == 405
+# Sync now
 
 
-@pytest.mark.parametrize(
-    "url",
-    [
-        "https://gitlab.com/fedora/bootc/tracker/-/issues/84",
-        "https://gitlab.com/fedora/bootc/tracker/-/issues/84/",
-        "fedora/bootc/tracker#84",
-    ],
-)
-def test_blocker_tracking_url_resolves_a_gitlab_issue(sources, url):
-    add_issues(sources[0], 1, start=84)
-    assert tracked_issue_for_url(url).reference == "fedora/bootc/tracker#84"
+def test_leads_see_sync_now_on_the_status_page_and_on_a_source(sources, client, lead):
+    client.force_login(lead)
+
+    for url in ("/trackers/", "/trackers/sources/bootc/"):
+        page = client.get(url).content.decode()
+        assert "Sync now" in page, url
+        assert 'hx-post="/trackers/sources/bootc/sync/"' in page, url
 
 
-@pytest.mark.parametrize(
-    "url", ["https://github.com/bootc-dev/bootc/issues/123", "bootc-dev/bootc#123"]
-)
-def test_blocker_tracking_url_resolves_a_github_issue(sources, url):
-    add_issues(sources[1], 1, start=123)
-    assert tracked_issue_for_url(url).reference == "bootc-dev/bootc#123"
+def test_sync_now_queues_a_run_that_the_page_follows_in_place(
+    sources, client, lead, django_capture_on_commit_callbacks
+):
+    client.force_login(lead)
+
+    with django_capture_on_commit_callbacks() as sent:
+        response = client.post("/trackers/sources/bootc/sync/", headers={"HX-Request": "true"})
+
+    assert response.status_code == 200
+    html = response.content.decode()
+    run = SyncRun.objects.get(source=sources[1])
+    assert (run.status, run.trigger) == (RunStatus.QUEUED, "sync now by leader")
+    assert "Sync queued." in html
+    assert "Queued" in html
+    assert "waiting for a worker" in html
+    assert f'hx-get="/trackers/sources/bootc/runs/{run.pk}/"' in html
+    assert 'hx-trigger="every 1s"' in html
+    assert "disabled" in html  # the button waits for this run
+    assert len(sent) == 1  # the task is sent after the commit (through the outbox)
 
 
-@pytest.mark.parametrize(
-    "url",
-    [
-        "https://github.com/bootc-dev/bootc/pull/123",
-        "not a url",
-        "https://example.org/",
-        "bootc-dev/bootc#999",
-        "",
-    ],
-)
-def test_unknown_or_unheld_references_resolve_to_nothing(sources, url):
-    add_issues(sources[1], 1, start=123)
-    assert tracked_issue_for_url(url) is None
+def test_the_run_follows_queued_running_done_then_stops_polling(sources, client):
+    run = SyncRunFactory(
+        source=sources[1], status=RunStatus.RUNNING, pages=3, pages_total=10, created=12,
+        updated=4, finished_at=None,
+    )  # fmt: skip
+    url = f"/trackers/sources/bootc/runs/{run.pk}/"
+
+    running = client.get(url).content.decode()
+    run.status, run.pages, run.finished_at = RunStatus.OK, 10, timezone.now()
+    run.duration = timedelta(seconds=3.2)
+    run.save()
+    done = client.get(url).content.decode()
+
+    assert "page 3 of 10" in running
+    assert "12 created, 4 updated" in running
+    assert 'hx-trigger="every 1s"' in running
+    assert "OK" in done
+    assert "12 created, 4 updated, 0 removed in 3.2&nbsp;s" in done
+    assert 'id="listing-bootc" hx-swap-oob="true"' in done  # the status follows
+    assert "hx-trigger" not in done
 
 
-def test_confidential_issue_is_not_resolved_for_anonymous(sources, member):
-    from django.contrib.auth.models import AnonymousUser
+def test_sync_now_while_a_run_is_under_way_says_so_and_queues_nothing(sources, client, lead):
+    client.force_login(lead)
+    live = SyncRunFactory(source=sources[1], status=RunStatus.RUNNING, finished_at=None)
 
-    add_issues(sources[0], 1, start=84, confidential=True)
-    url = "https://gitlab.com/fedora/bootc/tracker/-/issues/84"
-    assert tracked_issue_for_url(url, user=AnonymousUser()) is None
-    assert tracked_issue_for_url(url, user=member) is not None
+    with _locked(sources[1]) as lease:
+        assert lease
+        html = client.post(
+            "/trackers/sources/bootc/sync/", headers={"HX-Request": "true"}
+        ).content.decode()
+
+    assert "already under way" in html
+    assert f"/runs/{live.pk}/" in html
+    assert SyncRun.objects.filter(source=sources[1]).count() == 1
 
 
-def test_upstream_partial_flags_a_blocker_whose_issue_closed(sources, rf, member):
+def test_a_running_run_nobody_works_on_is_closed_and_a_new_one_queued(sources, client, lead):
+    client.force_login(lead)
+    stranded = SyncRunFactory(source=sources[1], status=RunStatus.RUNNING, finished_at=None)
+
+    html = client.post("/trackers/sources/bootc/sync/", headers={"HX-Request": "true"})
+
+    stranded.refresh_from_db()
+    assert stranded.status == RunStatus.INTERRUPTED
+    assert "Sync queued." in html.content.decode()
+
+
+def test_sync_now_on_a_paused_source_says_when_it_resumes(sources, client, lead):
+    client.force_login(lead)
+    github = sources[1]
+    github.paused_until = timezone.now() + timedelta(minutes=12, seconds=30)
+    github.save()
+
+    html = client.post(
+        "/trackers/sources/bootc/sync/", headers={"HX-Request": "true"}
+    ).content.decode()
+
+    assert "bootc is paused by a rate limit until" in html
+    assert "(in 12 minutes)" in html
+    assert "resumes then, where it stopped" in html
+    assert not SyncRun.objects.exists()
+
+
+def test_sync_now_without_javascript_redirects_back_with_a_message(sources, client, lead):
+    client.force_login(lead)
+
+    response = client.post("/trackers/sources/bootc/sync/", follow=True)
+
+    assert response.redirect_chain == [("/trackers/sources/bootc/", 302)]
+    assert "Sync queued." in response.content.decode()
+
+
+@pytest.mark.parametrize("who", ["anonymous", "member"])
+def test_only_leads_may_sync_now(sources, client, member, who):
+    if who == "member":
+        client.force_login(member)
+
+    assert client.post("/trackers/sources/bootc/sync/").status_code == 403
+    assert client.get("/trackers/sources/bootc/sync/").status_code == 405
+    assert not SyncRun.objects.exists()
+
+
+def test_the_upstream_partial_flags_a_blocker_whose_issue_closed(sources, rf, member):
     from django.template import Context, Template
 
     from fedimage.initiative.models import Blocker
 
-    add_issues(sources[1], 1, start=123, state="closed", title="Fix <b>install</b>")
+    issues_for(sources[1], 1, start=123, state="closed", title="Fix <b>install</b>")
     blocker = Blocker(
         title="x",
         status="open",

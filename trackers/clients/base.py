@@ -1,55 +1,64 @@
-"""Dataclasses, exceptions and field validation shared by the tracker clients.
+"""What every tracker client speaks: the client protocol, its requests, pages and errors.
 
-Cursor contract, the same for every tracker: the listing filters are inclusive ("updated at or
-after `since`"), so pass the last `FetchResult.cursor` back as `since` unchanged, and upsert on
-(tracker, project_path, number). Issues whose updated_at equals the cursor come back once more,
-which is what keeps issues with equal timestamps at a page boundary from being lost. When the
-listing shifted under the client (an issue was updated, deleted or created while it paged), the
-cursor is held back to a point that still covers the issues the shift may have skipped. Services
-may overlap further (`since_with_overlap`) to absorb the tracker's commit lag.
+A client speaks HTTP to one tracker and hands back these dataclasses, never the ORM. It never
+sleeps and never retries: a failed request raises at once, a rate limit raises `RateLimited`
+carrying the wait the tracker asked for, and the caller decides (the sync waits out a short one,
+the task layer retries the rest). Before each request the client asks the shared `RateBudget`,
+after each answer it tells it what the rate-limit headers said.
+
+Listings resume: every `Page` carries a `position`; a new `iter_pages` call with
+`ListingRequest(resume=page.position)` continues after that page, in this process or the next.
 """
 
 from __future__ import annotations
 
-import email.utils
-import time
-from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from typing import Any, Literal
+from typing import Any, ClassVar, Literal, Protocol, Self
 
 TrackerKind = Literal["gitlab", "github", "forgejo"]
 
-DEFAULT_RATE_LIMIT_WAIT = 60.0
-
 
 class TrackerError(Exception):
-    """Base of every error a tracker client raises; also an unexpected HTTP status."""
+    """Base of every error a tracker client raises; also an unexpected HTTP status.
+
+    `retry_after` (seconds) is set on the errors worth retrying after a known wait; the task
+    layer honours it.
+    """
+
+    retry_after: float | None = None
 
 
 class TrackerUnavailable(TrackerError):
-    """The tracker could not be reached, or kept answering 5xx after the retries."""
+    """The tracker could not be reached, or answered 5xx: worth retrying later."""
 
 
 class RateLimited(TrackerError):
-    """The tracker refused the request for rate limiting; retry after `retry_after_seconds`."""
+    """The tracker refused the request for rate limiting, or the shared budget is spent.
 
-    def __init__(self, retry_after_seconds: float, message: str = "") -> None:
-        self.retry_after_seconds = max(0.0, float(retry_after_seconds))
-        super().__init__(message or f"rate limited; retry after {self.retry_after_seconds:.0f} s")
+    `retry_after` is the wait in seconds the tracker asked for (Retry-After, else its reset
+    time). `sent` says whether a request went out (a 429) or the budget stopped it first.
+    """
 
-    @property
-    def retry_after(self) -> float:
-        """What the task base (fedimage.core.tasks) honours when it retries."""
-        return self.retry_after_seconds
+    retry_after: float
+
+    def __init__(self, retry_after: float, message: str = "", *, sent: bool = True) -> None:
+        self.retry_after = max(0.0, float(retry_after))
+        self.sent = sent
+        self.message = message or f"rate limited; retry after {self.retry_after:.0f} s"
+        super().__init__(self.message)
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        # Celery pickles the exception of a retried task; the default would call cls(message).
+        return (type(self), (self.retry_after, self.message), {"sent": self.sent})
+
+    def __setstate__(self, state: dict[str, Any] | None) -> None:
+        self.__dict__.update(state or {})
 
 
 class TrackerGarbage(TrackerError):
     """The tracker answered 2xx with something that is not the expected JSON."""
-
-    def __init__(self, reason: str) -> None:
-        self.reason = reason
-        super().__init__(reason)
 
 
 class TrackerAuthError(TrackerError):
@@ -58,6 +67,10 @@ class TrackerAuthError(TrackerError):
 
 class TrackerNotFound(TrackerError):
     """The project or issue does not exist, or is not visible with these credentials."""
+
+
+class ListingRefused(TrackerError):
+    """The tracker refuses this way of paging (keyset not offered, offset past its limit)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -82,6 +95,8 @@ class RemoteIssue:
     # GitLab gives only the new issue's global id ("gitlab-id:<id>"); the others never set it.
     moved_to: str | None = None
     remote_id: int | None = None
+    # Forgejo: migrated from another forge; `author` is the original author there.
+    author_migrated: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -103,162 +118,148 @@ class Board:
 
 
 @dataclass(frozen=True, slots=True)
-class Page:
-    """One page of an issue listing.
+class ListingRequest:
+    """What to list: the issues of `project` updated in [since, until), every state.
 
-    `cursor` is safe to persist once this page is stored: None when the tracker's order does
-    not allow resuming mid-listing (Forgejo lists newest first) or when nothing was seen yet.
-    `requests` counts the HTTP requests of the whole listing so far, retries included.
+    `resume` is the `position` of the last page stored by an earlier attempt of the same
+    listing; `etag` the first page's ETag from the last listing with the same `since`.
+    """
+
+    project: str
+    group: bool = False
+    since: datetime | None = None
+    until: datetime | None = None
+    etag: str | None = None
+    resume: Mapping[str, Any] | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Page:
+    """One page of a listing.
+
+    `position` (JSON-able) resumes the listing after this page. `cursor` is where the next
+    listing starts when this page is the last (every issue updated before it was listed).
+    `number` counts pages across resumes; `pages_total` is the listing's page count when the
+    tracker tells it (an estimate while others write).
     """
 
     issues: tuple[RemoteIssue, ...]
     number: int
+    position: Mapping[str, Any]
     cursor: datetime | None
-    requests: int
+    last: bool
+    pages_total: int | None = None
     skipped_pull_requests: int = 0
-    rate_limit_remaining: int | None = None
-    rate_limit_reset: datetime | None = None
     etag: str | None = None
     not_modified: bool = False
-    last: bool = False
-
-
-@dataclass(frozen=True, slots=True)
-class FetchResult:
-    """A complete issue listing: what changed since the cursor and what it cost."""
-
-    issues: tuple[RemoteIssue, ...]
-    cursor: datetime | None
-    requests: int
-    pages: int
-    skipped_pull_requests: int = 0
     rate_limit_remaining: int | None = None
-    rate_limit_reset: datetime | None = None
-    etag: str | None = None
-    not_modified: bool = False
-
-    @classmethod
-    def from_pages(cls, pages: Iterable[Page], *, since: datetime | None) -> FetchResult:
-        """Collect pages into one result; the cursor never goes back before `since`."""
-        issues: list[RemoteIssue] = []
-        last: Page | None = None
-        count = skipped = 0
-        etag: str | None = None
-        for page in pages:
-            issues.extend(page.issues)
-            skipped += page.skipped_pull_requests
-            count += 1
-            if page.number == 1:
-                etag = page.etag
-            last = page
-        if last is None:  # pragma: no cover - every listing yields at least one page
-            raise TrackerError("listing yielded no page")
-        cursor = last.cursor
-        if since is not None and (cursor is None or cursor < since):
-            cursor = since
-        return cls(
-            issues=tuple(issues),
-            cursor=cursor,
-            requests=last.requests,
-            pages=count,
-            skipped_pull_requests=skipped,
-            rate_limit_remaining=last.rate_limit_remaining,
-            rate_limit_reset=last.rate_limit_reset,
-            etag=etag,
-            not_modified=last.not_modified,
-        )
 
 
-def since_with_overlap(cursor: datetime | None, overlap: timedelta) -> datetime | None:
-    """Move a stored cursor back by `overlap`, to re-read issues committed late by the tracker."""
-    return None if cursor is None else cursor - overlap
+class RateBudget(Protocol):
+    """The rate budget shared by every run against one tracker with one token."""
+
+    def acquire(self, resource: str) -> None:
+        """Take one request from the budget, or raise RateLimited(sent=False) when the tracker
+        asked to wait or the budget it announced is spent until its reset."""
+
+    def record(
+        self,
+        resource: str,
+        *,
+        remaining: int | None,
+        reset_at: datetime | None,
+        retry_after: float | None,
+    ) -> None:
+        """Note what an answer's rate-limit headers said (retry_after: it was refused)."""
 
 
-class CursorTracker:
-    """Compute a safe cursor over an offset-paginated listing sorted by updated_at ascending.
+@dataclass
+class NoBudget:
+    """A budget that never stops a request and keeps the last announced remaining count."""
 
-    An issue updated or deleted while the client pages shifts later issues one place up, so one
-    of them can fall between two pages. Every such issue sits after the page where the shift was
-    noticed, so its updated_at is at least that page's highest one: hold the cursor there.
-    A shift shows as an issue seen twice (updated, it moved to the end) or a total that changed.
-    """
+    remaining: dict[str, int | None] = field(default_factory=dict)
 
-    def __init__(self) -> None:
-        self._first_page_of: dict[Any, int] = {}
-        self._max_by_page: list[datetime | None] = []
-        self._limit_page: int | None = None
-        self._total: int | None = None
+    def acquire(self, resource: str) -> None:
+        return None
 
-    def add_page(self, items: Iterable[tuple[Any, datetime]], total: int | None = None) -> None:
-        page = len(self._max_by_page)
-        if total is not None and self._total is not None and total != self._total:
-            self._hold(page - 1)
-        if total is not None:
-            self._total = total
-        highest = self._max_by_page[-1] if self._max_by_page else None
-        for key, updated_at in items:
-            seen = self._first_page_of.setdefault(key, page)
-            if seen != page:
-                self._hold(seen)
-            if highest is None or updated_at > highest:
-                highest = updated_at
-        self._max_by_page.append(highest)
+    def record(
+        self,
+        resource: str,
+        *,
+        remaining: int | None,
+        reset_at: datetime | None,
+        retry_after: float | None,
+    ) -> None:
+        self.remaining[resource] = remaining
 
-    def _hold(self, page: int) -> None:
-        if self._limit_page is None or page < self._limit_page:
-            self._limit_page = page
+
+class TrackerClient(Protocol):
+    """The protocol every tracker client implements (registered by kind in `registry`)."""
+
+    kind: ClassVar[str]
+    supports_boards: ClassVar[bool]
+    base_url: str
+    authenticated: bool
 
     @property
-    def shifted(self) -> bool:
-        return self._limit_page is not None
+    def requests_made(self) -> int:
+        """HTTP requests sent so far (a request the budget stopped is not one)."""
 
-    @property
-    def cursor(self) -> datetime | None:
-        if not self._max_by_page:
-            return None
-        if self._limit_page is None:
-            return self._max_by_page[-1]
-        if self._limit_page < 0:
-            return None
-        return self._max_by_page[self._limit_page]
+    def iter_pages(self, request: ListingRequest) -> Iterator[Page]:
+        """Yield the listing page by page, oldest first where the tracker allows."""
+
+    def count_issues(
+        self, project: str, *, group: bool, since: datetime | None, until: datetime | None
+    ) -> int:
+        """How many issues (every state) were updated in [since, until), asked of the tracker."""
+
+    def get_issue(self, project: str, number: int) -> RemoteIssue:
+        """Fetch one issue; TrackerNotFound when it is gone."""
+
+    def close(self) -> None: ...
+
+    def __enter__(self) -> Self: ...
+
+    def __exit__(self, *exc_info: object) -> None: ...
 
 
-def format_since(since: datetime) -> str:
+class BoardReader(Protocol):
+    """The optional part of the protocol, for clients with `supports_boards`."""
+
+    def boards(self, project: str, *, group: bool) -> tuple[Board, ...]:
+        """The project's (group's) issue boards with their label lists, in order."""
+
+
+# Times on the wire
+
+
+def as_utc(when: datetime) -> datetime:
+    if when.tzinfo is None or when.utcoffset() is None:
+        raise ValueError("expected an aware datetime")
+    return when.astimezone(UTC)
+
+
+def format_time(when: datetime, *, millis: bool = False) -> str:
     """Format an aware datetime as the ISO 8601 UTC string every tracker accepts."""
-    if since.tzinfo is None or since.utcoffset() is None:
-        raise ValueError("since must be an aware datetime")
-    return since.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    utc = as_utc(when)
+    if millis:
+        return utc.isoformat(timespec="milliseconds").replace("+00:00", "Z")
+    return utc.strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
-def retry_after_from_headers(
-    headers: Mapping[str, str],
-    *,
-    reset_header: str,
-    default: float = DEFAULT_RATE_LIMIT_WAIT,
-    now: float | None = None,
-) -> float:
-    """Seconds to wait: Retry-After (seconds or HTTP date), else the reset epoch, else default."""
-    now = time.time() if now is None else now
-    value = headers.get("retry-after")
-    if value:
-        value = value.strip()
-        if value.isdigit():
-            return float(value)
-        try:
-            when = email.utils.parsedate_to_datetime(value)
-        except (TypeError, ValueError):
-            when = None
-        if when is not None and when.tzinfo is not None:
-            return max(0.0, when.timestamp() - now)
-    reset = headers.get(reset_header)
-    if reset and reset.strip().isdigit():
-        return max(1.0, float(reset) - now)
-    return default
+def last_second_before(until: datetime) -> datetime:
+    """The inclusive upper bound, in whole seconds, of times before `until` (a whole second)."""
+    return as_utc(until).replace(microsecond=0) - timedelta(seconds=1)
 
 
-def without_nul(value: str) -> str:
-    """Drop NUL characters: PostgreSQL text and jsonb cannot hold them, so one would fail a page."""
-    return value.replace("\x00", "")
+def parse_time(value: str | None) -> datetime | None:
+    if not value:
+        return None
+    try:
+        parsed = datetime.fromisoformat(value)
+    except ValueError:
+        return None
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
 
 
 def int_header(headers: Mapping[str, str], name: str) -> int | None:
@@ -273,146 +274,5 @@ def epoch_header(headers: Mapping[str, str], name: str) -> datetime | None:
     return None if value is None else datetime.fromtimestamp(value, tz=UTC)
 
 
-@dataclass(slots=True)
-class Fields:
-    """Typed access to one JSON object of a tracker answer; any mismatch is TrackerGarbage."""
-
-    data: Any
-    what: str
-
-    def __post_init__(self) -> None:
-        if not isinstance(self.data, dict):
-            raise TrackerGarbage(f"{self.what}: expected an object, got {type(self.data).__name__}")
-
-    def _get(self, key: str, *, optional: bool) -> Any:
-        if key not in self.data:
-            if optional:
-                return None
-            raise TrackerGarbage(f"{self.what}: missing field {key!r}")
-        return self.data[key]
-
-    def _bad(self, key: str, expected: str, value: Any) -> TrackerGarbage:
-        return TrackerGarbage(
-            f"{self.what}: field {key!r} is {type(value).__name__}, not {expected}"
-        )
-
-    def integer(self, key: str) -> int:
-        value = self._get(key, optional=False)
-        if isinstance(value, bool) or not isinstance(value, int):
-            raise self._bad(key, "int", value)
-        return value
-
-    def opt_integer(self, key: str) -> int | None:
-        value = self._get(key, optional=True)
-        if value is None:
-            return None
-        if isinstance(value, bool) or not isinstance(value, int):
-            raise self._bad(key, "int", value)
-        return value
-
-    def text(self, key: str) -> str:
-        value = self._get(key, optional=False)
-        if not isinstance(value, str):
-            raise self._bad(key, "str", value)
-        return without_nul(value)
-
-    def opt_text(self, key: str) -> str | None:
-        value = self._get(key, optional=True)
-        if value is None:
-            return None
-        if not isinstance(value, str):
-            raise self._bad(key, "str", value)
-        return without_nul(value)
-
-    def flag(self, key: str, *, default: bool | None = None) -> bool:
-        value = self._get(key, optional=default is not None)
-        if value is None and default is not None:
-            return default
-        if not isinstance(value, bool):
-            raise self._bad(key, "bool", value)
-        return value
-
-    def time(self, key: str) -> datetime:
-        value = self.opt_time(key)
-        if value is None:
-            raise TrackerGarbage(f"{self.what}: field {key!r} is missing or null")
-        return value
-
-    def opt_time(self, key: str) -> datetime | None:
-        value = self.opt_text(key)
-        if value is None:
-            return None
-        try:
-            parsed = datetime.fromisoformat(value)
-        except ValueError:
-            raise TrackerGarbage(f"{self.what}: field {key!r} is not an ISO 8601 time") from None
-        if parsed.tzinfo is None:
-            raise TrackerGarbage(f"{self.what}: field {key!r} has no time zone")
-        return parsed
-
-    def obj(self, key: str) -> Fields:
-        value = self._get(key, optional=False)
-        return Fields(value, f"{self.what}.{key}")
-
-    def opt_obj(self, key: str) -> Fields | None:
-        value = self._get(key, optional=True)
-        return None if value is None else Fields(value, f"{self.what}.{key}")
-
-    def array(self, key: str, *, null_is_empty: bool = False) -> list[Any]:
-        value = self._get(key, optional=null_is_empty)
-        if value is None and null_is_empty:
-            return []
-        if not isinstance(value, list):
-            raise self._bad(key, "list", value)
-        return value
-
-    def strings(self, key: str) -> tuple[str, ...]:
-        values = self.array(key)
-        if not all(isinstance(v, str) for v in values):
-            raise TrackerGarbage(f"{self.what}: field {key!r} holds a non-string")
-        return tuple(without_nul(v) for v in values)
-
-    def names(self, key: str, attr: str, *, null_is_empty: bool = False) -> tuple[str, ...]:
-        """Read `attr` of every object in the list `key` ([{name: ...}, ...])."""
-        return tuple(
-            Fields(item, f"{self.what}.{key}[{i}]").text(attr)
-            for i, item in enumerate(self.array(key, null_is_empty=null_is_empty))
-        )
-
-    def has(self, key: str) -> bool:
-        return key in self.data and self.data[key] is not None
-
-
-def map_github_shaped_issue(
-    item: Any, repo: str, *, tracker: TrackerKind, name: str, null_labels: bool
-) -> RemoteIssue:
-    """Map an issue in GitHub's shape (which Forgejo/Gitea copies) onto RemoteIssue.
-
-    Every field used is validated; `null_labels` accepts "labels": null as no labels.
-    """
-    f = Fields(item, f"{name} issue of {repo}")
-    number = f.integer("number")
-    f.what = f"{name} issue {repo}#{number}"
-    state = f.text("state")
-    if state not in ("open", "closed"):
-        raise TrackerGarbage(f"{f.what}: unknown state {state!r}")
-    milestone = f.opt_obj("milestone")
-    user = f.opt_obj("user")
-    return RemoteIssue(
-        tracker=tracker,
-        project_path=repo,
-        number=number,
-        title=f.text("title"),
-        body=f.opt_text("body") or "",
-        state="open" if state == "open" else "closed",
-        labels=f.names("labels", "name", null_is_empty=null_labels),
-        milestone=milestone.text("title") if milestone else None,
-        # "assignees": null rather than [] when nobody is assigned (Gitea; GitHub at times).
-        assignees=f.names("assignees", "login", null_is_empty=True),
-        author=user.text("login") if user else None,
-        web_url=f.text("html_url"),
-        created_at=f.time("created_at"),
-        updated_at=f.time("updated_at"),
-        closed_at=f.opt_time("closed_at"),
-        remote_id=f.integer("id"),
-    )
+def pages_for(items: int | None, per_page: int) -> int | None:
+    return None if items is None else max(1, -(-items // max(1, per_page)))

@@ -3,39 +3,47 @@
 from __future__ import annotations
 
 import email.utils
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from datetime import datetime
-from typing import Any
+from typing import Any, ClassVar
 
 import httpx
 
-from trackers.clients._http import JsonClient, JsonHttp
+from trackers.clients._http import JsonClient, JsonHttp, Limits, wait_for
 from trackers.clients.base import (
-    FetchResult,
-    Fields,
+    ListingRequest,
+    NoBudget,
     Page,
-    RateLimited,
+    RateBudget,
     RemoteIssue,
     TrackerGarbage,
-    format_since,
+    epoch_header,
+    format_time,
     int_header,
-    map_github_shaped_issue,
-    retry_after_from_headers,
+    last_second_before,
+    pages_for,
+    parse_time,
 )
+from trackers.clients.fields import Fields, map_github_shaped_issue
+
+STALL_LIMIT = 20
 
 
-def _rate_limit_wait(response: httpx.Response) -> float | None:
+def forgejo_limits(response: httpx.Response, resource: str) -> Limits:
     # Forgejo has no API rate limit of its own; a proxy in front of it may answer 429.
-    if response.status_code != 429:
-        return None
-    return retry_after_from_headers(response.headers, reset_header="x-ratelimit-reset")
+    headers = response.headers
+    reset_at = epoch_header(headers, "x-ratelimit-reset")
+    refused_for = None
+    if response.status_code == 429:
+        refused_for = wait_for(reset_at, headers.get("retry-after"))
+    return Limits(resource, int_header(headers, "x-ratelimit-remaining"), reset_at, refused_for)
 
 
 def _server_time(response: httpx.Response) -> datetime | None:
     """The Date header: the tracker's own clock, the one its updated_at times come from."""
     try:
         when = email.utils.parsedate_to_datetime(response.headers.get("date", ""))
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, IndexError):
         return None
     return when if when.tzinfo is not None else None
 
@@ -47,10 +55,73 @@ def _split_repo(repo: str) -> tuple[str, str]:
     return owner, name
 
 
-class ForgejoClient(JsonClient):
-    """List and fetch a repository's issues through Forgejo's (Gitea's) API v1."""
+class _Window:
+    """A listing of the issues updated in [since, before], paged by offset, that skips none.
 
-    kind = "forgejo"
+    Forgejo lists newest-created first and knows no cursor, so pages are asked by number. The
+    window is closed at the server's time of the first answer (`before`): an issue updated later
+    leaves it (the next listing, from this one's cursor, reads it), nothing can enter it, so its
+    total only ever drops. A drop of d means up to d unread issues moved up across the pages
+    already read: the read mark goes back d places and the page holding it is asked again.
+    """
+
+    def __init__(self, request: ListingRequest, resume: Mapping[str, Any]) -> None:
+        self.since = request.since
+        self.before = parse_time(resume.get("before"))
+        if request.until is not None:
+            self.before = last_second_before(request.until)
+        self.read_upto = int(resume.get("read_upto", 0))
+        self.total: int | None = resume.get("total")
+        self.page_size: int | None = resume.get("page_size")
+        self.high = parse_time(resume.get("high"))
+        self.pages = int(resume.get("pages", 0))
+        self.stalled = 0  # pages in a row that did not move the read mark
+
+    def next_page(self, asked: int) -> int:
+        return self.read_upto // (self.page_size or asked) + 1
+
+    def take(self, page: int, asked: int, count: int, total: int) -> bool:
+        """Account for page `page` (of `asked` a page) holding `count` issues of `total`;
+        return whether the listing is complete."""
+        if self.page_size is None:
+            # The server may cap the page size (MAX_RESPONSE_ITEMS): learn it from page 1.
+            self.page_size = count if 0 < count < asked and total > count else asked
+        if self.total is not None and total < self.total:
+            self.read_upto = max(0, self.read_upto - (self.total - total))
+        start = (page - 1) * self.page_size
+        before = self.read_upto
+        gap = start > self.read_upto
+        if not gap:
+            self.read_upto = max(self.read_upto, start + count)
+        self.total = total
+        self.pages += 1
+        self.stalled = 0 if self.read_upto > before else self.stalled + 1
+        if self.stalled > STALL_LIMIT:
+            raise TrackerGarbage("Forgejo listing keeps shifting: its pages never settle")
+        # An empty page where the reading stands: the server has nothing more.
+        return self.read_upto >= total or (count == 0 and not gap)
+
+    def position(self) -> dict[str, Any]:
+        return {
+            "before": None if self.before is None else self.before.isoformat(),
+            "read_upto": self.read_upto,
+            "total": self.total,
+            "page_size": self.page_size,
+            "high": None if self.high is None else self.high.isoformat(),
+            "pages": self.pages,
+        }
+
+    def cursor(self) -> datetime | None:
+        if self.high is None:
+            return self.since
+        return self.high if self.since is None or self.high > self.since else self.since
+
+
+class ForgejoClient(JsonClient):
+    """List, count and fetch a repository's issues through Forgejo's (Gitea's) API v1."""
+
+    kind: ClassVar[str] = "forgejo"
+    supports_boards: ClassVar[bool] = False
 
     def __init__(
         self,
@@ -58,9 +129,8 @@ class ForgejoClient(JsonClient):
         base_url: str,
         token: str | None = None,
         timeout: float = 10.0,
-        max_retries: int = 2,
-        backoff: float = 0.5,
-        limit: int = 50,
+        per_page: int = 50,
+        budget: RateBudget | None = None,
         user_agent: str = "fedimage",
         transport: httpx.BaseTransport | None = None,
     ) -> None:
@@ -69,111 +139,97 @@ class ForgejoClient(JsonClient):
             headers["Authorization"] = f"token {token}"
         self.base_url = base_url.rstrip("/")
         self.authenticated = bool(token)
-        self.limit = limit
+        self.per_page = per_page
         self._http = JsonHttp(
             base_url=self.base_url,
             headers=headers,
             timeout=timeout,
-            max_retries=max_retries,
-            backoff=backoff,
-            rate_limit=_rate_limit_wait,
+            limits=forgejo_limits,
+            budget=budget or NoBudget(),
             transport=transport,
         )
 
-    def fetch_issues(self, repo: str, *, since: datetime | None = None) -> FetchResult:
-        """List the issues of `repo` ("owner/name") updated at or after `since`, all pages."""
-        return FetchResult.from_pages(self.iter_pages(repo, since=since), since=since)
-
-    def iter_pages(self, repo: str, *, since: datetime | None = None) -> Iterator[Page]:
-        """Yield the listing page by page.
-
-        Forgejo lists newest-created first, not by update time, so a cursor is only known once
-        the last page is read: earlier pages carry `cursor=None`. An issue updated while paging
-        keeps its place, so an update to one already read is not seen; the cursor therefore
-        never passes the server's Date of the first page, and the next run reads such updates.
-        One created or deleted shifts the pages, which the total count shows, and then the
-        cursor stays at `since` so the next run reads the window again.
-        """
+    def _issues_path(self, repo: str) -> str:
         owner, name = _split_repo(repo)
-        path = f"/api/v1/repos/{owner}/{name}/issues"
-        params: dict[str, str | int] = {"state": "all", "type": "issues", "limit": self.limit}
-        if since is not None:
-            params["since"] = format_since(since)
-        start = self.requests_made
-        highest: datetime | None = None
-        started: datetime | None = None
-        totals: set[int] = set()
-        page_number: int | None = 1
-        while page_number is not None:
-            response = self._http.get(
-                path,
-                params={**params, "page": page_number},
-                on_rate_limit=lambda wait: RateLimited(wait, f"Forgejo rate limit on {repo}"),
-            )
-            if page_number == 1:
-                started = _server_time(response)
+        return f"/api/v1/repos/{owner}/{name}/issues"
+
+    def iter_pages(self, request: ListingRequest) -> Iterator[Page]:
+        """Yield the issues of `request.project` updated in [since, until), page by page."""
+        repo = request.project
+        path = self._issues_path(repo)
+        window = _Window(request, request.resume or {})
+        while True:
+            page = window.next_page(self.per_page)
+            params: dict[str, str | int] = {
+                "state": "all",
+                "type": "issues",
+                "limit": self.per_page,
+                "page": page,
+            }
+            if window.since is not None:
+                params["since"] = format_time(window.since)
+            if window.before is not None:
+                params["before"] = format_time(window.before)
+            response = self._http.get(path, params=params, what=f"Forgejo issues of {repo}")
+            if window.before is None:
+                window.before = _server_time(response)
             data = JsonHttp.json(response)
             if not isinstance(data, list):
                 raise TrackerGarbage(f"Forgejo issues of {repo}: expected a list")
             total = int_header(response.headers, "x-total-count")
-            if total is not None:
-                totals.add(total)
+            if total is None:
+                raise TrackerGarbage(f"Forgejo issues of {repo}: no X-Total-Count")
             issues: list[RemoteIssue] = []
             skipped = 0
             for i, item in enumerate(data):
                 fields = Fields(item, f"Forgejo issues of {repo}[{i}]")
                 updated_at = fields.time("updated_at")
-                if highest is None or updated_at > highest:
-                    highest = updated_at
+                if window.high is None or updated_at > window.high:
+                    window.high = updated_at
                 if fields.has("pull_request"):
                     skipped += 1
                     continue
                 issues.append(map_issue(item, repo))
-            current = page_number
-            page_number = self._next_page(response, current, len(data), total)
-            cursor = None
-            if page_number is None:
-                cursor = since if len(totals) > 1 else highest
-                if cursor is not None and started is not None:
-                    cursor = min(cursor, started)
+            last = window.take(page, self.per_page, len(data), total)
+            left = pages_for(max(0, total - window.read_upto), window.page_size or self.per_page)
             yield Page(
                 issues=tuple(issues),
-                number=current,
-                cursor=cursor,
-                requests=self.requests_made - start,
+                number=window.pages,
+                position=window.position(),
+                cursor=window.cursor(),
+                last=last,
+                pages_total=window.pages + (0 if last else left or 0),
                 skipped_pull_requests=skipped,
-                last=page_number is None,
+                rate_limit_remaining=self.rate_limit_remaining,
             )
+            if last:
+                return
 
-    @staticmethod
-    def _next_page(
-        response: httpx.Response, current: int, count: int, total: int | None
-    ) -> int | None:
-        if count == 0:
-            return None
-        # Follow rel="next" by page number on our own base URL: Forgejo builds Link from its
-        # ROOT_URL, which differs from the address we reach it at behind a proxy.
-        link = response.links.get("next")
-        if link and link.get("url"):
-            page = httpx.URL(link["url"]).params.get("page", "")
-            if not page.isdigit() or int(page) <= current:
-                raise TrackerGarbage("Forgejo Link rel=next has no later page")
-            return int(page)
-        if "link" not in response.headers and total is not None and current * count < total:
-            return current + 1
-        return None
-
-    def get_issue(self, repo: str, number: int) -> RemoteIssue:
-        """Fetch one issue by number."""
-        owner, name = _split_repo(repo)
+    def count_issues(
+        self, project: str, *, group: bool, since: datetime | None, until: datetime | None
+    ) -> int:
+        """Count the issues updated in [since, until): the listing's X-Total-Count."""
+        params: dict[str, str | int] = {"state": "all", "type": "issues", "limit": 1, "page": 1}
+        if since is not None:
+            params["since"] = format_time(since)
+        if until is not None:
+            params["before"] = format_time(last_second_before(until))
         response = self._http.get(
-            f"/api/v1/repos/{owner}/{name}/issues/{int(number)}",
-            on_rate_limit=lambda wait: RateLimited(wait, f"Forgejo rate limit on {repo}"),
+            self._issues_path(project), params=params, what=f"Forgejo issue count of {project}"
         )
-        return map_issue(JsonHttp.json(response), repo)
+        total = int_header(response.headers, "x-total-count")
+        if total is None:
+            raise TrackerGarbage(f"Forgejo issue count of {project}: no X-Total-Count")
+        return total
+
+    def get_issue(self, project: str, number: int) -> RemoteIssue:
+        """Fetch one issue by number."""
+        response = self._http.get(
+            f"{self._issues_path(project)}/{int(number)}", what=f"Forgejo issue {project}#{number}"
+        )
+        return map_issue(JsonHttp.json(response), project)
 
 
 def map_issue(item: Any, repo: str) -> RemoteIssue:
     """Map one Gitea-shaped issue object onto RemoteIssue, validating every field used."""
-    # Gitea sends "labels": null as well as "assignees": null when there are none.
-    return map_github_shaped_issue(item, repo, tracker="forgejo", name="Forgejo", null_labels=True)
+    return map_github_shaped_issue(item, repo, tracker="forgejo", name="Forgejo", forgejo=True)

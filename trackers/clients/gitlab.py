@@ -1,31 +1,39 @@
 """GitLab REST v4 issues and boards client through python-gitlab (gitlab.com by default).
 
+Project listings use GitLab's keyset pagination (`pagination=keyset`, ordered by updated_at):
+the next page is a link GitLab gives, which no write can shift, and which stays valid to resume
+from. Group listings (GitLab refuses keyset there) and projects on a GitLab that refuses it are
+paged by seek (trackers.clients.seek), so they never need an offset past GitLab's limit.
+
 python-gitlab raises on 304, so GitLab gets no conditional requests: an unchanged project costs
 one request with `updated_after` that returns the issues at the cursor (the filter is inclusive).
+python-gitlab's own retries and rate-limit sleeps are off: one request per call.
 """
 
 from __future__ import annotations
 
 import functools
 from collections.abc import Callable, Iterator
-from datetime import datetime
-from typing import Any, NoReturn, Self, TypeVar
+from datetime import datetime, timedelta
+from typing import Any, ClassVar, NoReturn, Self, TypeVar
+from urllib.parse import parse_qsl, urlsplit
 
 import gitlab
-import gitlab.client
 import gitlab.exceptions
 import gitlab.utils
 import requests
 import requests.adapters
 from requests.structures import CaseInsensitiveDict
 
+from trackers.clients._http import wait_for
 from trackers.clients.base import (
     Board,
     BoardColumn,
-    CursorTracker,
-    FetchResult,
-    Fields,
+    ListingRefused,
+    ListingRequest,
+    NoBudget,
     Page,
+    RateBudget,
     RateLimited,
     RemoteIssue,
     TrackerAuthError,
@@ -34,41 +42,57 @@ from trackers.clients.base import (
     TrackerNotFound,
     TrackerUnavailable,
     epoch_header,
-    format_since,
+    format_time,
     int_header,
-    retry_after_from_headers,
+    pages_for,
+    parse_time,
 )
+from trackers.clients.fields import Fields
+from trackers.clients.seek import Seek
 
 GITLAB_COM = "https://gitlab.com"
+# One request per call: python-gitlab neither retries nor sleeps on a rate limit.
+_ONCE: dict[str, Any] = {
+    "obey_rate_limit": False,
+    "retry_transient_errors": False,
+    "max_retries": 0,
+}
 
 T = TypeVar("T")
 
 
-class _CountingAdapter(requests.adapters.HTTPAdapter):
-    """Count every request python-gitlab sends and keep the last response's headers."""
+class _BudgetAdapter(requests.adapters.HTTPAdapter):
+    """Send python-gitlab's requests through the shared budget; count them, keep the headers."""
 
-    def __init__(self) -> None:
+    def __init__(self, budget: RateBudget) -> None:
         super().__init__()
+        self.budget = budget
         self.count = 0
         self.last_headers: CaseInsensitiveDict[str] = CaseInsensitiveDict()
 
     def send(self, request: requests.PreparedRequest, *args: Any, **kwargs: Any) -> Any:
+        self.budget.acquire("core")
         self.count += 1
         response = super().send(request, *args, **kwargs)
-        self.last_headers = response.headers
+        headers = self.last_headers = response.headers
+        reset_at = epoch_header(headers, "ratelimit-reset")
+        refused_for = None
+        if response.status_code == 429:
+            refused_for = wait_for(reset_at, headers.get("retry-after"))
+        self.budget.record(
+            "core",
+            remaining=int_header(headers, "ratelimit-remaining"),
+            reset_at=reset_at,
+            retry_after=refused_for,
+        )
         return response
 
 
 class GitLabClient:
-    """List a project's or group's issues, fetch one issue, read boards, via python-gitlab.
+    """List, count and fetch a project's or group's issues, read boards, via python-gitlab."""
 
-    Rate limits: with `obey_rate_limit=False` (the default) a 429 raises RateLimited at once so a
-    task can be rescheduled; with True python-gitlab sleeps for Retry-After inside the call, up to
-    `max_retries` times. `retry_transient_errors` retries 5xx and network errors with its own short
-    exponential backoff (0.1 s, 0.2 s, ...).
-    """
-
-    kind = "gitlab"
+    kind: ClassVar[str] = "gitlab"
+    supports_boards: ClassVar[bool] = True
 
     def __init__(
         self,
@@ -76,16 +100,14 @@ class GitLabClient:
         base_url: str = GITLAB_COM,
         token: str | None = None,
         timeout: float = 10.0,
-        max_retries: int = 2,
-        retry_transient_errors: bool = True,
-        obey_rate_limit: bool = False,
         per_page: int = 100,
+        budget: RateBudget | None = None,
         user_agent: str = "fedimage",
     ) -> None:
         self.base_url = base_url.rstrip("/")
         self.authenticated = bool(token)
         self.per_page = per_page
-        self._adapter = _CountingAdapter()
+        self._adapter = _BudgetAdapter(budget or NoBudget())
         session = requests.Session()
         session.mount("http://", self._adapter)
         session.mount("https://", self._adapter)
@@ -93,14 +115,10 @@ class GitLabClient:
             self.base_url,
             private_token=token or None,
             timeout=timeout,
-            retry_transient_errors=retry_transient_errors,
+            retry_transient_errors=False,
             user_agent=user_agent,
             session=session,
         )
-        self._request_opts: dict[str, Any] = {
-            "max_retries": max_retries,
-            "obey_rate_limit": obey_rate_limit,
-        }
 
     def __repr__(self) -> str:
         return f"GitLabClient(base_url={self.base_url!r}, authenticated={self.authenticated})"
@@ -116,90 +134,182 @@ class GitLabClient:
 
     @property
     def requests_made(self) -> int:
-        """HTTP requests this client has sent, retries included."""
+        """HTTP requests this client has sent (a request the budget stopped is not one)."""
         return self._adapter.count
 
-    def fetch_issues(
-        self, project: str, *, since: datetime | None = None, group: bool = False
-    ) -> FetchResult:
-        """List the issues of `project` (path or id; a group with `group=True`) updated at or
-        after `since`, opened and closed, every page."""
-        return FetchResult.from_pages(
-            self.iter_pages(project, since=since, group=group), since=since
-        )
+    @property
+    def rate_limit_remaining(self) -> int | None:
+        return int_header(self._adapter.last_headers, "ratelimit-remaining")
 
-    def iter_pages(
-        self, project: str, *, since: datetime | None = None, group: bool = False
-    ) -> Iterator[Page]:
-        """Yield the listing page by page, oldest update first.
+    # listings
 
-        python-gitlab's iterator fetches the next page lazily, so a page is yielded once the
-        next one has arrived; when that request fails the page read so far is yielded first,
-        then the error is raised, so a caller can store its progress.
-        """
-        what = f"GitLab issues of {'group ' if group else ''}{project}"
+    def iter_pages(self, request: ListingRequest) -> Iterator[Page]:
+        """Yield the issues updated in [since, until), oldest update first, page by page."""
+        resume = request.resume or {}
+        strategy = resume.get("strategy") or ("seek" if request.group else "keyset")
+        if strategy == "keyset":
+            started = False
+            try:
+                for page in self._keyset_pages(request):
+                    started = True
+                    yield page
+                return
+            except ListingRefused:
+                # A GitLab without keyset for issues refuses the first page: page by seek.
+                if started or request.resume:
+                    raise
+        yield from self._seek_pages(request)
+
+    def _path(self, project: str, group: bool, tail: str = "issues") -> str:
+        scope = "groups" if group else "projects"
+        return f"/{scope}/{gitlab.utils.EncodedId(project)}/{tail}"
+
+    def _filters(self, request: ListingRequest, after: datetime | None) -> dict[str, Any]:
         query: dict[str, Any] = {
             "order_by": "updated_at",
             "sort": "asc",
             "per_page": self.per_page,
         }
-        if since is not None:
-            query["updated_after"] = format_since(since)
-        start = self.requests_made
-        tracker = CursorTracker()
-        # http_list hands back the raw dicts: python-gitlab's RESTObjects cost ~0.5 ms each.
-        scope = "groups" if group else "projects"
-        path = f"/{scope}/{gitlab.utils.EncodedId(project)}/issues"
-        listing = self._call(
-            what,
-            lambda: self._gl.http_list(path, iterator=True, **query, **self._request_opts),
-        )
-        if not isinstance(listing, gitlab.client.GitlabList):  # pragma: no cover - iterator=True
-            raise TrackerError(f"{what}: python-gitlab returned no iterator")
-
-        page_number = 1
-        pending: list[dict[str, Any]] = []
-        total = listing.total
-
-        def flush(last: bool) -> Page:
-            issues = tuple(map_issue(item, fallback_project=project) for item in pending)
-            tracker.add_page(((issue.remote_id, issue.updated_at) for issue in issues), total=total)
-            return Page(
-                issues=issues,
-                number=page_number,
-                cursor=tracker.cursor,
-                requests=self.requests_made - start,
-                **self._rate_limit_state(),
-                last=last,
+        if after is not None:
+            query["updated_after"] = format_time(after, millis=True)
+        if request.until is not None:
+            query["updated_before"] = format_time(
+                request.until - timedelta(milliseconds=1), millis=True
             )
+        return query
 
+    def _keyset_pages(self, request: ListingRequest) -> Iterator[Page]:
+        what = f"GitLab issues of {request.project}"
+        path = self._path(request.project, request.group)
+        resume = request.resume or {}
+        high = parse_time(resume.get("high"))
+        pages = int(resume.get("pages", 0))
+        pages_total: int | None = resume.get("pages_total")
+        query: dict[str, Any] = dict(resume.get("next") or {})
+        if not query:
+            query = {**self._filters(request, request.since), "pagination": "keyset"}
         while True:
-            try:
-                item = next(listing)
-            except StopIteration:
-                break
-            except (gitlab.exceptions.GitlabError, requests.RequestException) as exc:
-                if pending:
-                    yield flush(last=False)
-                self._raise(what, exc)
-            except (KeyError, TypeError) as exc:
-                # GitlabList indexes the decoded body: a JSON object instead of a list.
-                raise TrackerGarbage(f"{what}: expected a list of issues") from exc
-            current = _page_of(listing, page_number)
-            if current != page_number and pending:
-                yield flush(last=False)
-                pending = []
-                page_number = current
-                total = listing.total
-            pending.append(item)
-        yield flush(last=True)
+            response = self._get(what, path, query, keyset=True)
+            items = self._decode_list(what, response)
+            issues = tuple(map_issue(item, fallback_project=request.project) for item in items)
+            for issue in issues:
+                if high is None or issue.updated_at > high:
+                    high = issue.updated_at
+            next_query = self._next_query(response)
+            pages += 1
+            if pages == 1 and next_query and pages_total is None:
+                pages_total = self._pages_total(request)
+            yield Page(
+                issues=issues,
+                number=pages,
+                position={
+                    "strategy": "keyset",
+                    "next": next_query,
+                    "high": None if high is None else high.isoformat(),
+                    "pages": pages,
+                    "pages_total": pages_total,
+                },
+                cursor=_later(high, request.since),
+                last=not next_query,
+                pages_total=max(pages_total or pages, pages) if next_query else pages,
+                rate_limit_remaining=self.rate_limit_remaining,
+            )
+            if not next_query:
+                return
+            query = next_query
 
-    def get_issue(self, project: str, iid: int) -> RemoteIssue:
+    def _pages_total(self, request: ListingRequest) -> int | None:
+        """Keyset answers carry no totals: one count says how long the listing is. Only a
+        progress figure: when the count fails, the page read is kept and the listing goes on."""
+        try:
+            count = self.count_issues(
+                request.project, group=False, since=request.since, until=request.until
+            )
+        except TrackerError:
+            return None
+        return pages_for(count, self.per_page)
+
+    def _seek_pages(self, request: ListingRequest) -> Iterator[Page]:
+        what = f"GitLab issues of {'group ' if request.group else ''}{request.project}"
+        path = self._path(request.project, request.group)
+        seek = Seek.start(request.since, request.resume, per_page=self.per_page)
+        while True:
+            query = self._filters(request, seek.after)
+            asked_page = seek.offset_page
+            query["page"] = asked_page
+            response = self._get(what, path, query, keyset=False)
+            items = self._decode_list(what, response)
+            read = [map_issue(item, fallback_project=request.project) for item in items]
+            keyed = [((i.project_path, i.number), i.updated_at) for i in read]
+            issues = tuple(
+                i for i, (key, when) in zip(read, keyed, strict=True) if seek.fresh(key, when)
+            )
+            has_next = bool(response.headers.get("x-next-page")) and bool(items)
+            left = int_header(response.headers, "x-total-pages")
+            seek.advance(keyed)
+            pages_total = seek.pages
+            if has_next:
+                pages_total += max(1, left - asked_page) if left else 1
+            yield Page(
+                issues=issues,
+                number=seek.pages,
+                position={"strategy": "seek", **seek.position()},
+                cursor=seek.cursor(request.since),
+                last=not has_next,
+                pages_total=pages_total,
+                rate_limit_remaining=self.rate_limit_remaining,
+            )
+            if not has_next:
+                return
+
+    def _get(self, what: str, path: str, query: dict[str, Any], *, keyset: bool) -> Any:
+        try:
+            return self._gl.http_request("get", path, query_data=query, **_ONCE)
+        except gitlab.exceptions.GitlabHttpError as exc:
+            if exc.response_code in (400, 405) and (keyset or "offset" in str(exc).lower()):
+                raise ListingRefused(f"{what}: HTTP {exc.response_code}: {exc}") from exc
+            self._raise(what, exc)
+        except (gitlab.exceptions.GitlabError, requests.RequestException) as exc:
+            self._raise(what, exc)
+
+    @staticmethod
+    def _decode_list(what: str, response: Any) -> list[Any]:
+        try:
+            data = response.json()
+        except ValueError:
+            raise TrackerGarbage(f"{what}: the answer is not JSON") from None
+        if not isinstance(data, list):
+            raise TrackerGarbage(f"{what}: expected a list of issues")
+        return data
+
+    def _next_query(self, response: Any) -> dict[str, str]:
+        """The query of the Link rel="next" GitLab gave (applied to our own path and host)."""
+        url = response.links.get("next", {}).get("url")
+        if not url:
+            return {}
+        return dict(parse_qsl(urlsplit(url).query, keep_blank_values=True))
+
+    def count_issues(
+        self, project: str, *, group: bool, since: datetime | None, until: datetime | None
+    ) -> int:
+        """Count the issues updated in [since, until) with GitLab's issue statistics."""
+        what = f"GitLab issue count of {project}"
+        query: dict[str, Any] = {}
+        if since is not None:
+            query["updated_after"] = format_time(since, millis=True)
+        if until is not None:
+            query["updated_before"] = format_time(until - timedelta(milliseconds=1), millis=True)
+        path = self._path(project, group, "issues_statistics")
+        data = self._call(what, lambda: self._gl.http_get(path, query_data=query, **_ONCE))
+        counts = Fields(data, what).obj("statistics").obj("counts")
+        return counts.integer("all")
+
+    def get_issue(self, project: str, number: int) -> RemoteIssue:
         """Fetch one issue by its project-local iid (for webhooks)."""
-        what = f"GitLab issue {project}#{iid}"
-        manager = self._gl.projects.get(project, lazy=True).issues
-        issue = self._call(what, lambda: manager.get(int(iid), **self._request_opts))
-        return map_issue(issue.attributes, fallback_project=project)
+        what = f"GitLab issue {project}#{number}"
+        path = f"{self._path(project, False)}/{int(number)}"
+        data = self._call(what, lambda: self._gl.http_get(path, **_ONCE))
+        return map_issue(data, fallback_project=project)
 
     def boards(self, project: str, *, group: bool = False) -> tuple[Board, ...]:
         """Read the issue boards of a project (or group) with their label lists, in order."""
@@ -232,14 +342,7 @@ class GitLabClient:
         return tuple(boards)
 
     def _list_all(self, manager: Any) -> list[Any]:
-        return list(manager.list(iterator=True, **self._request_opts))
-
-    def _rate_limit_state(self) -> dict[str, Any]:
-        headers = self._adapter.last_headers
-        return {
-            "rate_limit_remaining": int_header(headers, "ratelimit-remaining"),
-            "rate_limit_reset": epoch_header(headers, "ratelimit-reset"),
-        }
+        return list(manager.list(iterator=True, **_ONCE))
 
     def _call(self, what: str, call: Callable[[], T]) -> T:
         try:
@@ -255,25 +358,22 @@ class GitLabClient:
         assert isinstance(exc, gitlab.exceptions.GitlabError)  # noqa: S101 - narrowed above
         code = exc.response_code
         if code == 429:
-            wait = retry_after_from_headers(
-                self._adapter.last_headers, reset_header="ratelimit-reset"
-            )
+            headers = self._adapter.last_headers
+            wait = wait_for(epoch_header(headers, "ratelimit-reset"), headers.get("retry-after"))
             raise RateLimited(wait, f"{what}: GitLab rate limit") from exc
         if code in (401, 403):
             raise TrackerAuthError(f"{what}: HTTP {code}") from exc
         if code == 404:
             raise TrackerNotFound(f"{what}: HTTP 404") from exc
         if code is not None and code >= 500:
-            raise TrackerUnavailable(f"{what}: HTTP {code} after retries") from exc
+            raise TrackerUnavailable(f"{what}: HTTP {code}") from exc
         raise TrackerError(f"{what}: HTTP {code}") from exc
 
 
-def _page_of(listing: Any, default: int) -> int:
-    """Return the X-Page of the page the iterator is on; without the header, `default`."""
-    try:
-        return int(listing.current_page)
-    except (TypeError, ValueError):
-        return default
+def _later(a: datetime | None, b: datetime | None) -> datetime | None:
+    if a is None or b is None:
+        return a or b
+    return max(a, b)
 
 
 def map_issue(item: Any, *, fallback_project: str = "") -> RemoteIssue:

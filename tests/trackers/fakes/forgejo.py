@@ -70,8 +70,10 @@ class FakeForgejo(FakeTracker):
             "html_url": f"{root}/{issue.project}/{kind}/{issue.number}",
             "number": issue.number,
             "user": user(issue.author),
-            "original_author": "",
-            "original_author_id": 0,
+            "original_author": issue.original_author,
+            "original_author_id": zlib.crc32(issue.original_author.encode()) % 10**6
+            if issue.original_author
+            else 0,
             "title": issue.title,
             "body": issue.body,
             "ref": "",
@@ -148,9 +150,13 @@ class FakeForgejo(FakeTracker):
             issues = [i for i in issues if not i.is_pull_request]
         elif kind == "pulls":
             issues = [i for i in issues if i.is_pull_request]
+        # Both bounds inclusive, like Gitea's updated_unix >= since and <= before.
         if since := request.param("since"):
             when = self.parse_time(since)
             issues = [i for i in issues if i.updated_at >= when]
+        if before := request.param("before"):
+            when = self.parse_time(before)
+            issues = [i for i in issues if i.updated_at <= when]
         issues.sort(key=lambda i: (i.created_at, i.id), reverse=True)
         limit = self.int_param(request, "limit", 30, self.max_limit)
         page = self.int_param(request, "page", 1, 10**9)

@@ -11,6 +11,7 @@ from typing import Any
 from tests.trackers.fakes.server import (
     FakeIssue,
     FakeTracker,
+    RateWindow,
     RecordedRequest,
     Response,
     page_slice,
@@ -28,23 +29,55 @@ def _time(value: datetime | None) -> str | None:
 class FakeGitHub(FakeTracker):
     """GitHub REST at `<url><prefix>` (prefix "/api/v3" for GitHub Enterprise).
 
-    Each non-304 answer spends one unit of `rate_limit` (x-ratelimit-* headers); at zero the fake
-    answers 403 "API rate limit exceeded" until `reset_rate_limit()`. A configured `token` must
-    come as `Authorization: Bearer` or `token` (else 401 Bad credentials).
+    Each non-304 answer spends one unit of the `core` budget (`rate_limit` per `rate_window`
+    seconds, x-ratelimit-* headers); at zero the fake answers 403 "API rate limit exceeded"
+    until the window resets or `reset_rate_limit()`. `/search/issues` (issue counts by
+    `repo:`, `is:issue` and `updated:A..B`) spends the `search` budget (30 a minute). A
+    configured `token` must come as `Authorization: Bearer` or `token` (else 401).
     """
 
     def __init__(
-        self, *, token: str | None = None, prefix: str = "", rate_limit: int = 5000
+        self,
+        *,
+        token: str | None = None,
+        prefix: str = "",
+        rate_limit: int = 5000,
+        rate_window: float = 3600.0,
     ) -> None:
         super().__init__(token=token)
         self.prefix = prefix
-        self.rate_limit = rate_limit
-        self.rate_remaining = rate_limit
-        self.rate_reset = self.now_epoch() + 3600
+        self.core = RateWindow(rate_limit, rate_window)
+        self.search = RateWindow(30, 60.0)
+        self.transferred: dict[tuple[str, int], tuple[str, int]] = {}
+
+    def transfer_issue(self, repo: str, number: int, to_repo: str) -> FakeIssue:
+        """Transfer an issue to another repository, as GitHub does: it leaves `repo`'s listing
+        and its old URL answers 301 to the new one."""
+        with self.lock:
+            old = self.issues.pop((repo, number))
+            new = self.add_issue(
+                to_repo,
+                title=old.title,
+                body=old.body,
+                labels=old.labels,
+                assignees=old.assignees,
+                author=old.author,
+                created_at=old.created_at,
+            )
+            self.transferred[repo, number] = (to_repo, new.number)
+            return new
+
+    @property
+    def rate_limit(self) -> int:
+        return self.core.limit
+
+    @property
+    def rate_remaining(self) -> int:
+        return self.core.remaining
 
     def reset_rate_limit(self) -> None:
         with self.lock:
-            self.rate_remaining = self.rate_limit
+            self.core.remaining = self.core.limit
 
     def render(self, issue: FakeIssue) -> dict[str, Any]:
         """The issue (or pull request) as GitHub's issues API returns it."""
@@ -140,28 +173,52 @@ class FakeGitHub(FakeTracker):
             scheme.lower() not in ("bearer", "token") or credential != self.token
         ):
             return Response(401, {"message": "Bad credentials"})
-        response = self._route(request)
-        if response.status != 304:
-            if self.rate_remaining <= 0:
-                response = Response(
-                    403,
-                    {
-                        "message": "API rate limit exceeded for 127.0.0.1.",
-                        "documentation_url": "https://docs.github.com/rest/rate-limit",
-                    },
-                )
-            else:
-                self.rate_remaining -= 1
+        searching = request.path == self.prefix + "/search/issues"
+        window, resource = (self.search, "search") if searching else (self.core, "core")
+        response = self._search(request) if searching else self._route(request)
+        window.roll()
+        if response.status != 304 and not window.take():
+            response = Response(
+                403,
+                {
+                    "message": "API rate limit exceeded for 127.0.0.1.",
+                    "documentation_url": "https://docs.github.com/rest/rate-limit",
+                },
+            )
         response.headers.update(
             {
-                "x-ratelimit-limit": str(self.rate_limit),
-                "x-ratelimit-remaining": str(max(0, self.rate_remaining)),
-                "x-ratelimit-used": str(self.rate_limit - max(0, self.rate_remaining)),
-                "x-ratelimit-reset": str(self.rate_reset),
-                "x-ratelimit-resource": "core",
+                "x-ratelimit-limit": str(window.limit),
+                "x-ratelimit-remaining": str(max(0, window.remaining)),
+                "x-ratelimit-used": str(window.limit - max(0, window.remaining)),
+                "x-ratelimit-reset": str(window.reset_epoch),
+                "x-ratelimit-resource": resource,
             }
         )
         return response
+
+    def _search(self, request: RecordedRequest) -> Response:
+        """Issue search, as far as counting goes: `repo:o/r is:issue updated:A..B`."""
+        terms = (request.param("q") or "").split()
+        repo = next((t[5:] for t in terms if t.startswith("repo:")), None)
+        if repo is None:
+            return Response(422, {"message": "Validation Failed"})
+        issues = list(self.project_issues(repo))
+        if "is:issue" in terms:
+            issues = [i for i in issues if not i.is_pull_request]
+        for term in terms:
+            if term.startswith("updated:"):
+                low, _, high = term[8:].partition("..")
+                if low != "*":
+                    issues = [i for i in issues if i.updated_at >= self.parse_time(low)]
+                if high != "*":
+                    issues = [i for i in issues if i.updated_at <= self.parse_time(high)]
+        per_page = self.int_param(request, "per_page", 30, 100)
+        body = {
+            "total_count": len(issues),
+            "incomplete_results": False,
+            "items": [self.render(i) for i in issues[:per_page]],
+        }
+        return Response(200, body)
 
     def _route(self, request: RecordedRequest) -> Response:
         if not request.path.startswith(self.prefix + "/repos/"):
@@ -171,6 +228,10 @@ class FakeGitHub(FakeTracker):
         if len(parts) < 5 or parts[4] != "issues":
             return NOT_FOUND
         repo = f"{parts[2]}/{parts[3]}"
+        if len(parts) == 6 and parts[5].isdigit() and (repo, int(parts[5])) in self.transferred:
+            to_repo, to_number = self.transferred[repo, int(parts[5])]
+            url = f"{self.url}{self.prefix}/repos/{to_repo}/issues/{to_number}"
+            return Response(301, {"message": "Moved Permanently", "url": url}, {"Location": url})
         if len(parts) == 6 and parts[5].isdigit():
             issue = self.issues.get((repo, int(parts[5])))
             return NOT_FOUND if issue is None else Response(200, self.render(issue))

@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+import base64
 import itertools
+import json
 import zlib
 from datetime import UTC, datetime
 from typing import Any
-from urllib.parse import unquote
+from urllib.parse import unquote, urlencode
 
 from tests.trackers.fakes.server import (
     FakeIssue,
     FakeTracker,
+    RateWindow,
     RecordedRequest,
     Response,
     page_slice,
@@ -30,11 +33,27 @@ class FakeGitLab(FakeTracker):
 
     A configured `token` must come in PRIVATE-TOKEN (else 401); anonymous requests are served
     when no token is configured, without confidential issues.
+
+    Pagination as GitLab's: offset (`page`) everywhere, refused with 405 past `max_offset`
+    items (50,000 on gitlab.com); keyset (`pagination=keyset`, a `cursor` in the Link
+    rel="next") on project issues only, 405 on group issues. `rate` (a RateWindow) makes every
+    answer carry RateLimit-Limit/-Remaining/-Reset and refuses with 429 once it is spent.
     """
 
-    def __init__(self, *, token: str | None = None, web_url: str = "https://gitlab.com") -> None:
+    def __init__(
+        self,
+        *,
+        token: str | None = None,
+        web_url: str = "https://gitlab.com",
+        max_offset: int = 50_000,
+        rate: RateWindow | None = None,
+        keyset: bool = True,
+    ) -> None:
         super().__init__(token=token)
         self.web_url = web_url
+        self.max_offset = max_offset
+        self.rate = rate
+        self.keyset = keyset  # False: a GitLab that refuses keyset for issues (405)
         self.project_ids: dict[str, int] = {}
         self.boards: dict[str, list[dict[str, Any]]] = {}
         self._project_ids = itertools.count(101)
@@ -171,6 +190,24 @@ class FakeGitLab(FakeTracker):
         }
 
     def handle(self, request: RecordedRequest) -> Response:
+        if self.rate is not None:
+            if not self.rate.take():
+                wait = self.rate.wait()
+                response = Response(429, {"message": "Retry later"})
+                response.headers["Retry-After"] = str(wait)
+            else:
+                response = self._route(request)
+            response.headers.update(
+                {
+                    "RateLimit-Limit": str(self.rate.limit),
+                    "RateLimit-Remaining": str(self.rate.remaining),
+                    "RateLimit-Reset": str(self.rate.reset_epoch),
+                }
+            )
+            return response
+        return self._route(request)
+
+    def _route(self, request: RecordedRequest) -> Response:
         if self.token is not None and request.headers.get("private-token") != self.token:
             return Response(401, {"message": "401 Unauthorized"})
         anonymous = "private-token" not in request.headers
@@ -179,12 +216,16 @@ class FakeGitLab(FakeTracker):
         if len(parts) < 6 or parts[1:3] != ["api", "v4"]:
             return NOT_FOUND
         scope, ident, rest = parts[3], unquote(parts[4]), parts[5:]
-        if scope == "groups" and rest == ["issues"]:
+        if scope == "groups" and rest in (["issues"], ["issues_statistics"]):
             issues = [
                 i
                 for (p, _), i in self.issues.items()
                 if p.startswith(ident + "/") and not i.is_pull_request
             ]
+            if rest == ["issues_statistics"]:
+                return self._statistics(request, issues, anonymous)
+            if request.param("pagination") == "keyset":
+                return Response(405, {"message": "405 Method Not Allowed"})
             return self._list(request, issues, anonymous)
         if scope != "projects":
             return NOT_FOUND
@@ -193,6 +234,8 @@ class FakeGitLab(FakeTracker):
             return NOT_FOUND
         if rest == ["issues"]:
             return self._list(request, self.project_issues(project), anonymous)
+        if rest == ["issues_statistics"]:
+            return self._statistics(request, self.project_issues(project), anonymous)
         if len(rest) == 2 and rest[0] == "issues" and rest[1].isdigit():
             issue = self.issues.get((project, int(rest[1])))
             if issue is None or (anonymous and issue.confidential):
@@ -211,29 +254,93 @@ class FakeGitLab(FakeTracker):
             return next((p for p, i in self.project_ids.items() if i == int(ident)), None)
         return ident if ident in self.project_ids else None
 
-    def _list(self, request: RecordedRequest, issues: list[FakeIssue], anonymous: bool) -> Response:
+    def _filtered(
+        self, request: RecordedRequest, issues: list[FakeIssue], anonymous: bool
+    ) -> list[FakeIssue]:
         if anonymous:
             issues = [i for i in issues if not i.confidential]
         state = request.param("state")
         if state in ("opened", "closed"):
             want = "open" if state == "opened" else "closed"
             issues = [i for i in issues if i.state == want]
+        # Both bounds inclusive, like GitLab's.
         if after := request.param("updated_after"):
             since = self.parse_time(after)
-            issues = [i for i in issues if i.updated_at >= since]  # inclusive, like GitLab
+            issues = [i for i in issues if i.updated_at >= since]
+        if before := request.param("updated_before"):
+            until = self.parse_time(before)
+            issues = [i for i in issues if i.updated_at <= until]
+        return issues
+
+    def _statistics(
+        self, request: RecordedRequest, issues: list[FakeIssue], anonymous: bool
+    ) -> Response:
+        issues = self._filtered(request, issues, anonymous)
+        opened = sum(1 for i in issues if i.state == "open")
+        counts = {"all": len(issues), "closed": len(issues) - opened, "opened": opened}
+        return Response(200, {"statistics": {"counts": counts}})
+
+    def _list(self, request: RecordedRequest, issues: list[FakeIssue], anonymous: bool) -> Response:
+        issues = self._filtered(request, issues, anonymous)
         order = request.param("order_by") or "created_at"
-        key = "updated_at" if order == "updated_at" else "created_at"
-        issues.sort(
-            key=lambda i: (getattr(i, key), i.id),
-            reverse=(request.param("sort") or "desc") == "desc",
-        )
+        key = order if order in ("updated_at", "id") else "created_at"
+        descending = (request.param("sort") or "desc") == "desc"
+        issues.sort(key=lambda i: (getattr(i, key), i.id), reverse=descending)
+        if request.param("pagination") == "keyset":
+            if not self.keyset:
+                return Response(405, {"message": "405 Method Not Allowed"})
+            return self._keyset(request, issues, key, descending)
         return self._paged(request, issues, render=True)
+
+    def _keyset(
+        self, request: RecordedRequest, issues: list[FakeIssue], key: str, descending: bool
+    ) -> Response:
+        """Keyset pagination: the page after the (value, id) the `cursor` names."""
+        per_page = self.int_param(request, "per_page", 20, 100)
+        if cursor := request.param("cursor"):
+            try:
+                mark = json.loads(base64.urlsafe_b64decode(cursor.encode()))
+                after = (self.parse_time(mark["v"]) if key != "id" else mark["v"], mark["id"])
+            except (ValueError, KeyError, TypeError):
+                return Response(400, {"message": "400 Bad request - invalid cursor"})
+
+            def beyond(issue: FakeIssue) -> bool:
+                here = (getattr(issue, key), issue.id)
+                return here < after if descending else here > after
+
+            remaining = [i for i in issues if beyond(i)]
+        else:
+            remaining = issues
+        # The page number this answer would have by offset: what the between-pages hook is told.
+        page = (len(issues) - len(remaining)) // per_page + 1
+        issues = remaining
+        chunk = issues[:per_page]
+        headers = {"X-Per-Page": str(per_page)}
+        has_next = len(issues) > per_page
+        if has_next:
+            last = chunk[-1]
+            value = last.id if key == "id" else getattr(last, key).isoformat()
+            mark = base64.urlsafe_b64encode(json.dumps({"v": value, "id": last.id}).encode())
+            params = {k: v[-1] for k, v in request.query.items() if k not in ("cursor", "page")}
+            params["cursor"] = mark.decode()
+            headers["Link"] = f'<{self.url}{request.path}?{urlencode(params)}>; rel="next"'
+        body = [self.render(i) for i in chunk]
+        return Response(200, body, headers=headers, page=page, has_next=has_next)
 
     def _paged(
         self, request: RecordedRequest, items: list[Any], *, render: bool = False
     ) -> Response:
         per_page = self.int_param(request, "per_page", 20, 100)
         page = self.int_param(request, "page", 1, 10**9)
+        if page * per_page > self.max_offset:
+            return Response(
+                405,
+                {
+                    "error": f"Offset pagination has a maximum allowed offset of "
+                    f"{self.max_offset} for requests that return objects of type Issue. "
+                    "Remaining records can be retrieved using keyset pagination."
+                },
+            )
         chunk, pages = page_slice(items, page, per_page)
         body = [self.render(i) for i in chunk] if render else chunk
         has_next = page < pages

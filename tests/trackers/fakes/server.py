@@ -88,6 +88,47 @@ class Fault:
 
 
 @dataclass(slots=True)
+class RateWindow:
+    """A tracker's announced request budget: `limit` requests per `window` seconds of real time.
+
+    Every counted answer spends one; at zero the tracker refuses until the window resets. The
+    answers tell `remaining` and the `reset` epoch, as the real rate-limit headers do.
+    """
+
+    limit: int
+    window: float = 3600.0
+    remaining: int = 0
+    reset: float = 0.0
+    refused: int = 0  # requests refused because the budget was spent
+
+    def __post_init__(self) -> None:
+        self.remaining = self.limit
+        self.reset = time.time() + self.window
+
+    def roll(self) -> None:
+        now = time.time()
+        if now >= self.reset:
+            self.remaining = self.limit
+            self.reset = now + self.window
+
+    def take(self) -> bool:
+        """Spend one request; False (and counted as refused) when none is left."""
+        self.roll()
+        if self.remaining <= 0:
+            self.refused += 1
+            return False
+        self.remaining -= 1
+        return True
+
+    @property
+    def reset_epoch(self) -> int:
+        return int(-(-self.reset // 1))
+
+    def wait(self) -> int:
+        return max(1, self.reset_epoch - int(time.time()))
+
+
+@dataclass(slots=True)
 class FakeIssue:
     """Tracker-neutral state of one issue (or pull request); each fake renders its wire shape."""
 
@@ -108,6 +149,8 @@ class FakeIssue:
     moved_to_id: int | None = None
     state_reason: str | None = None
     is_pull_request: bool = False
+    # Forgejo: an issue migrated from another forge names its author there.
+    original_author: str = ""
 
 
 class _Handler(BaseHTTPRequestHandler):
@@ -151,7 +194,15 @@ class FakeTracker:
         self.issues: dict[tuple[str, int], FakeIssue] = {}
         self.projects: set[str] = set()
         self._next_number: dict[str, int] = {}
-        self.between_pages: Callable[[int], None] | None = None
+        self._between_pages: Callable[[int], None] | None = None
+        self.pages_answered = 0
+        # Runs before every request is answered (a concurrent writer, a crash trigger).
+        self.before_request: Callable[[RecordedRequest], None] | None = None
+        # Every Nth request (counted from the start) is refused 429 with this Retry-After.
+        self.rate_limit_every: int | None = None
+        self.rate_limit_retry_after = 1
+        self.rate_limited_answers = 0
+        self.served = 0
         self.clock = EPOCH
         self._faults: deque[Fault] = deque()
         self._ids = itertools.count(1001)
@@ -189,6 +240,18 @@ class FakeTracker:
         return f"http://{host}:{port}"
 
     # test controls
+    @property
+    def between_pages(self) -> Callable[[int], None] | None:
+        """Runs after the Nth list answer that has a next page, before the client can ask for
+        the next one (a writer during paging); N counts from when the hook was set."""
+        return self._between_pages
+
+    @between_pages.setter
+    def between_pages(self, hook: Callable[[int], None] | None) -> None:
+        with self.lock:
+            self._between_pages = hook
+            self.pages_answered = 0
+
     def fail_next(self, fault: Fault, times: int = 1) -> None:
         """Answer the next `times` requests with `fault` (queued after earlier faults)."""
         with self.lock:
@@ -230,6 +293,7 @@ class FakeTracker:
         updated_at: datetime | None = None,
         confidential: bool = False,
         is_pull_request: bool = False,
+        original_author: str = "",
     ) -> FakeIssue:
         """Create an issue; times default to the next tick of the fake clock."""
         with self.lock:
@@ -255,6 +319,7 @@ class FakeTracker:
                 confidential=confidential,
                 state_reason="completed" if state == "closed" else None,
                 is_pull_request=is_pull_request,
+                original_author=original_author,
             )
             self.issues[(project, number)] = issue
             return issue
@@ -330,18 +395,28 @@ class FakeTracker:
             query=parse_qs(split.query, keep_blank_values=True),
             headers={k.lower(): v for k, v in handler.headers.items()},
         )
+        hook = self.before_request
+        if hook is not None:
+            hook(request)
         with self.lock:
             handler.fake_date = email.utils.format_datetime(self.clock, usegmt=True)
             self.requests.append(request)
+            self.served += 1
             fault = self._faults.popleft() if self._faults else None
+            every = self.rate_limit_every
+            if fault is None and every and self.served % every == 0:
+                fault = Fault.rate_limited(retry_after=self.rate_limit_retry_after)
+            if fault is not None and fault.kind == "rate_limit":
+                self.rate_limited_answers += 1
             if fault is not None and fault.kind in ("status", "rate_limit", "html"):
                 response = self._fault_response(fault)
             else:
                 response = self.handle(request)
                 if fault is not None:
                     response = self._corrupt(response, fault)
-            if response.has_next and self.between_pages is not None and response.page:
-                self.between_pages(response.page)
+            if response.has_next and response.page and self._between_pages is not None:
+                self.pages_answered += 1
+                self._between_pages(self.pages_answered)
         self._send(handler, response)
 
     def _fault_response(self, fault: Fault) -> Response:
