@@ -10,3 +10,4 @@ class TrackersConfig(AppConfig):
         from trackers.loader import TRACKERS
 
         initiative_file.register(TRACKERS)
+        from trackers import rules  # noqa: F401 (defines the trackers' rules)

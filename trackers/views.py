@@ -6,7 +6,7 @@ import logging
 
 from django import forms
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied, RequestDataTooBig
+from django.core.exceptions import RequestDataTooBig
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
@@ -15,7 +15,7 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_POST
 
 from fedimage.core.durations import duration_words
-from fedimage.initiative.permissions import is_lead
+from fedimage.core.permissions import allowed, require
 from trackers import selectors, services, webhooks
 from trackers.models import IssueState, SyncRun, TrackerKind, TrackerSource
 from trackers.status import source_status
@@ -32,7 +32,7 @@ def sync_status(request: HttpRequest) -> HttpResponse:
     context = {
         "rows": rows,
         "runs": selectors.run_list()[:30],
-        "can_sync": is_lead(request.user),
+        "can_sync": allowed(request.user, "trackers.sync_now"),
         "summary": {
             "enabled": len(enabled),
             "failing": sum(1 for s in enabled if s.state in ("failing", "paused")),
@@ -51,7 +51,7 @@ def source_detail(request: HttpRequest, name: str) -> HttpResponse:
         "status": source_status(source),
         "runs": runs,
         "page": runs,
-        "can_sync": is_lead(request.user),
+        "can_sync": allowed(request.user, "trackers.sync_now"),
     }
     return render(request, "trackers/source_detail.html", context)
 
@@ -72,7 +72,7 @@ def _sync_control(
         "run": run,
         "message": message,
         "tone": tone,
-        "can_sync": is_lead(request.user),
+        "can_sync": allowed(request.user, "trackers.sync_now"),
         # A finished run changed the source's status and counts: the page updates them too.
         "oob_status": source_status(source) if run is not None and run.is_finished else None,
     }
@@ -82,8 +82,7 @@ def _sync_control(
 @require_POST
 def sync_now(request: HttpRequest, name: str) -> HttpResponse:
     source = selectors.source_get(name=name)
-    if not is_lead(request.user):
-        raise PermissionDenied("Only leads can start a sync.")
+    require(request.user, "trackers.sync_now", source)
     if not source.enabled:
         message, tone, run = f"{source.name} is disabled in the initiative file.", "error", None
     else:
