@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db import models
@@ -285,6 +285,23 @@ class PollStatus(models.TextChoices):
 
 
 ACTIVE_POLL_STATUSES = frozenset({PollStatus.QUEUED, PollStatus.RUNNING, PollStatus.WAITING})
+# A queued run not taken this long after it was asked for (or a waiting one this long past its
+# retry) lost its message or its worker. A running run keeps a heartbeat every third of the lock
+# TTL, so it is dead as soon as that heartbeat is three TTLs late: seconds, not minutes.
+QUEUED_STRANDED_AFTER = timedelta(minutes=11)
+
+
+def running_heartbeat_grace() -> timedelta:
+    return timedelta(seconds=3 * float(getattr(settings, "LOCK_TTL_SECONDS", 30.0)))
+
+
+def alive_runs(now: datetime) -> models.Q:
+    """The runs still in progress at `now` (a stranded one is not)."""
+    return (
+        models.Q(status=PollStatus.QUEUED, updated_at__gte=now - QUEUED_STRANDED_AFTER)
+        | models.Q(status=PollStatus.WAITING, retry_at__gte=now - QUEUED_STRANDED_AFTER)
+        | models.Q(status=PollStatus.RUNNING, updated_at__gte=now - running_heartbeat_grace())
+    )
 
 
 class PollTrigger(models.TextChoices):
@@ -313,6 +330,14 @@ class PollRun(models.Model):
     new_digests = models.PositiveIntegerField(default=0)
     requests = models.PositiveIntegerField(default=0)
     message = models.CharField(max_length=300, blank=True)
+    follows = models.ForeignKey(
+        "self",
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="followers",
+        help_text="The run already in progress when this one was asked for; it shows its progress.",
+    )
 
     class Meta:
         ordering = ["-queued_at", "-id"]
@@ -329,3 +354,14 @@ class PollRun(models.Model):
     @property
     def is_active(self) -> bool:
         return self.status in ACTIVE_POLL_STATUSES
+
+    def is_alive(self, now: datetime | None = None) -> bool:
+        """Whether the run is still in progress (see `alive_runs`)."""
+        now = now or timezone.now()
+        if self.status == PollStatus.QUEUED:
+            return now - self.updated_at <= QUEUED_STRANDED_AFTER
+        if self.status == PollStatus.WAITING:
+            return self.retry_at is None or now - self.retry_at <= QUEUED_STRANDED_AFTER
+        if self.status == PollStatus.RUNNING:
+            return now - self.updated_at <= running_heartbeat_grace()
+        return False

@@ -77,3 +77,18 @@ def look(state: str) -> StateLook:
 def worst(states: list[str]) -> str:
     """Return the worst of some states (pending for none)."""
     return max(states, key=lambda s: STATE_RANK.get(s, 0), default=HealthState.PENDING.value)
+
+
+_RUN_LOOKS = {
+    "queued": ("Queued", "·", "", "grey"),
+    "running": ("Running", "↻", "status-on_track", "blue"),
+    "waiting": ("Waiting for the registry", "⏳", "status-at_risk", "amber"),
+    "done": ("Done", "✓", "status-done", "green"),
+    "failed": ("Failed", "✗", "status-blocked", "red"),
+}
+
+
+def run_look(status: str) -> StateLook:
+    """Return how to show where a poll run stands."""
+    label, glyph, css_class, colour = _RUN_LOOKS.get(status, (status, "·", "", "grey"))
+    return StateLook(status, label, glyph, css_class, colour)

@@ -1,25 +1,81 @@
-"""Pages of image health: parse input, call a selector."""
+"""Pages of image health: parse input, check permission, call one selector or service."""
 
 from __future__ import annotations
 
-from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
-from django.views.decorators.http import require_GET
+from uuid import UUID
 
-from fedimage.health import selectors
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_GET, require_POST
+
+from fedimage.health import selectors, services
+from fedimage.health.models import PollTrigger
+from fedimage.initiative.permissions import is_lead
+
+POLL_NOW_DENIED = "Only leads can ask for a poll."
+
+
+def _batch(request: HttpRequest) -> selectors.BatchProgress | None:
+    try:
+        return selectors.batch_progress(batch=UUID(request.GET.get("batch", "")))
+    except ValueError:
+        return None
 
 
 @require_GET
 def health_grid(request: HttpRequest) -> HttpResponse:
-    return render(request, "health/grid.html", {"rows": selectors.health_grid()})
+    context = {
+        "grid": selectors.health_grid_page(page=request.GET.get("page")),
+        "counts": selectors.state_counts(),
+        "progress": _batch(request),
+    }
+    return render(request, "health/grid.html", context)
 
 
 @require_GET
 def image_detail(request: HttpRequest, key: str) -> HttpResponse:
     image = selectors.image_get(key=key)
+    latest = selectors.image_run_latest(image=image)
+    progress = _batch(request)
+    if progress is None and latest is not None and latest.is_active:
+        progress = selectors.batch_progress(batch=latest.batch)
     context = {
         "image": image,
         "row": selectors.image_rows(image=image),
-        "changes": selectors.image_changes(image=image),
+        "changes": selectors.image_changes(image=image, page=request.GET.get("changes")),
+        "latest_run": latest,
+        "progress": progress,
     }
     return render(request, "health/image_detail.html", context)
+
+
+@require_POST
+def poll_now(request: HttpRequest, key: str | None = None) -> HttpResponse:
+    """Ask for a poll of one image (or of all): its progress replaces the button."""
+    if not is_lead(request.user):
+        raise PermissionDenied(POLL_NOW_DENIED)
+    if key is not None:
+        images = [selectors.image_get(key=key)]
+        back = reverse("health:image", kwargs={"key": key})
+    else:
+        images = list(selectors.active_images())
+        back = reverse("health:grid")
+    asked = services.polls_request(images=images, trigger=PollTrigger.MANUAL, user=request.user)
+    if not request.htmx:
+        return redirect(f"{back}?batch={asked.batch}#poll-progress")
+    progress = selectors.batch_progress(batch=asked.batch)
+    return render(request, "health/_progress.html", {"progress": progress, "fresh": True})
+
+
+@require_GET
+def poll_progress(request: HttpRequest, batch: UUID) -> HttpResponse:
+    """The progress box of some runs asked for together; it stops asking once they are done."""
+    progress = selectors.batch_progress(batch=batch)
+    if progress is None:
+        raise Http404("No such poll.")
+    response = render(request, "health/_progress.html", {"progress": progress})
+    if progress.finished and request.htmx:
+        response["HX-Trigger"] = "health-polled"  # the page reloads what the poll changed
+    return response

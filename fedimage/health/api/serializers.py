@@ -18,8 +18,8 @@ class TagStateSerializer(serializers.ModelSerializer):
         model = TagState
         fields = [
             "image", "tag", "reference", "state", "state_label", "reason", "state_since",
-            "checked_at", "digest", "media_type", "digest_seen_at", "built_at", "version",
-            "arches", "signed", "unhealthy_since", "blocker", "base_evidence",
+            "checked_at", "digest", "media_type", "digest_seen_at", "built_at", "built_source",
+            "version", "arches", "signed", "unhealthy_since", "blocker", "base_evidence",
             "base_evidence_label", "base_words", "builds_behind",
         ]  # fmt: skip
         read_only_fields = fields
@@ -55,8 +55,8 @@ class DigestRecordSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = DigestRecord
-        fields = ["tag", "digest", "media_type", "first_seen", "built_at", "version", "arches",
-                  "signed"]  # fmt: skip
+        fields = ["tag", "digest", "media_type", "first_seen", "built_at", "built_source",
+                  "version", "arches", "signed"]  # fmt: skip
         read_only_fields = fields
 
 

@@ -16,13 +16,7 @@ from fedimage.health.api.serializers import (
     TagStateSerializer,
     WatchedImageSerializer,
 )
-from fedimage.health.models import (
-    DigestRecord,
-    HealthState,
-    StateChange,
-    TagState,
-    WatchedImage,
-)
+from fedimage.health.models import HealthState, TagState, WatchedImage
 
 
 class WatchedImageFilter(django_filters.FilterSet):
@@ -51,8 +45,7 @@ class WatchedImageViewSet(viewsets.ReadOnlyModelViewSet):
     def digests(self, request: Request, key: str | None = None) -> Response:
         """Digests each tag pointed at, newest first: the build cadence."""
         image = self.get_object()
-        qs = DigestRecord.objects.filter(tag__image=image).select_related("tag")
-        page = self.paginate_queryset(qs.order_by("-first_seen", "-id"))
+        page = self.paginate_queryset(selectors.image_digest_history(image=image))
         return self.get_paginated_response(DigestRecordSerializer(page, many=True).data)
 
     @extend_schema(responses=StateChangeSerializer(many=True))
@@ -60,8 +53,7 @@ class WatchedImageViewSet(viewsets.ReadOnlyModelViewSet):
     def changes(self, request: Request, key: str | None = None) -> Response:
         """State changes of the image's tags, newest first."""
         image = self.get_object()
-        qs = StateChange.objects.filter(tag__image=image).select_related("tag")
-        page = self.paginate_queryset(qs.order_by("-at", "-id"))
+        page = self.paginate_queryset(selectors.image_change_history(image=image))
         return self.get_paginated_response(StateChangeSerializer(page, many=True).data)
 
 

@@ -112,8 +112,7 @@ def image_poll(
     paused = registry_paused_for(client.memory, image.registry)
     if paused:
         report.throttled = PollThrottled(
-            f"{image.registry} asked to be left alone for {paused:.0f} more seconds",
-            retry_after=paused,
+            f"{image.registry} is throttling requests (HTTP 429)", retry_after=paused
         )
         return report
     now = now or timezone.now()
@@ -137,7 +136,9 @@ def image_poll(
             str(time.time() + (wait if wait is not None else DEFAULT_PAUSE)),
             ttl=wait if wait is not None else DEFAULT_PAUSE,
         )
-        report.throttled = PollThrottled(f"{image.reference}: {read.throttled}", retry_after=wait)
+        report.throttled = PollThrottled(
+            f"{image.registry} is throttling requests (HTTP 429)", retry_after=wait
+        )
         return report
     report.outcomes = poll_record(image=image, read=read, now=now)
     return report

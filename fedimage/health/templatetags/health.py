@@ -1,46 +1,39 @@
-"""Presentation of health states: a CSS class of the shared stylesheet and an icon per state."""
+"""Presentation of health states, all through `fedimage.health.states.look()`."""
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from django import template
+from django.utils import timezone
 
 from fedimage.core.durations import duration_words
-from fedimage.health.selectors import state_counts
+from fedimage.health.models import BuildTimeSource
+from fedimage.health.selectors import ImageRow, rows_counts
+from fedimage.health.states import StateLook, look, run_look
 
 register = template.Library()
 
-# Classes of static/css/fedimage.css; colour always comes with the state's words or an icon.
-BADGE_CLASS = {
-    "healthy": "status-done",
-    "stale": "status-at_risk",
-    "degraded": "status-at_risk",
-    "missing": "status-blocked",
-    "garbage": "status-blocked",
-    "unreachable": "status-on_track",
-    "pending": "",
-}
-ICON = {
-    "healthy": "✓",
-    "stale": "⏱",
-    "degraded": "◐",
-    "missing": "✗",
-    "garbage": "⚠",
-    "unreachable": "?",
-    "pending": "·",
-}
+# Evidence cells reuse the milestone-matrix classes: proven green, disproven red, partial muted.
 EVIDENCE_CLASS = {"layers": "reached", "annotation": "reached", "none": "overdue", "named": "due"}
 
 
 @register.filter
-def health_class(state: str) -> str:
-    return BADGE_CLASS.get(state, "")
+def state_look(state: str) -> StateLook:
+    """The words, glyph and colour class of a health state."""
+    return look(state)
 
 
 @register.filter
-def health_icon(state: str) -> str:
-    return ICON.get(state, "·")
+def run_state_look(status: str) -> StateLook:
+    """The words, glyph and colour class of a poll run's status."""
+    return run_look(status)
+
+
+@register.filter
+def since(moment: datetime | None) -> str:
+    """How long ago a moment was, in the one duration wording."""
+    return duration_words(timezone.now() - moment) if moment else "unknown"
 
 
 @register.filter
@@ -55,11 +48,24 @@ def duration(delta: timedelta | None) -> str:
 
 
 @register.filter
-def health_tally(rows) -> dict:
-    """Tags per state over grid rows: {"total", "healthy", "others": [(state, label, n)]}."""
-    counts = state_counts(rows)
+def build_source(source: str) -> str:
+    """Where a build time came from, for the pages ("" for config.created, the usual source)."""
+    if source in ("", BuildTimeSource.CONFIG):
+        return ""
+    return BuildTimeSource(source).label
+
+
+@register.filter
+def health_tally(rows: list[ImageRow]) -> dict:
+    """Tags per state over rows already read: {"total", "healthy", "others": [(look, n)]}."""
+    return tally(rows_counts(rows))
+
+
+@register.filter
+def tally(counts: list[tuple[StateLook, int]]) -> dict:
+    """{"total", "healthy", "others": [(look, n)]} from (look, count) pairs."""
     return {
-        "total": sum(n for _, _, n in counts),
-        "healthy": sum(n for state, _, n in counts if state == "healthy"),
-        "others": [c for c in counts if c[0] != "healthy"],
+        "total": sum(n for _, n in counts),
+        "healthy": sum(n for state, n in counts if state.state == "healthy"),
+        "others": [(state, n) for state, n in counts if state.state != "healthy"],
     }

@@ -1,0 +1,53 @@
+"""Reads of image health, shaped for the pages, the summaries other pages embed, the API, tasks.
+
+`grid`: images, tags and their states (summaries, the grid page, the image page, the API);
+`evidence`: declared stage against base-image evidence; `runs`: the progress of polls.
+"""
+
+from fedimage.health.selectors.evidence import EvidenceVerdict, base_evidence_by_subproject
+from fedimage.health.selectors.grid import (
+    ArchCell,
+    GridPage,
+    ImageRow,
+    Mark,
+    TagRow,
+    active_images,
+    health_grid,
+    health_grid_page,
+    image_change_history,
+    image_changes,
+    image_digest_history,
+    image_get,
+    image_list,
+    image_rows,
+    rows_counts,
+    state_counts,
+    tag_list,
+)
+from fedimage.health.selectors.runs import BatchProgress, RunView, batch_progress, image_run_latest
+
+__all__ = [
+    "ArchCell",
+    "BatchProgress",
+    "EvidenceVerdict",
+    "GridPage",
+    "ImageRow",
+    "Mark",
+    "RunView",
+    "TagRow",
+    "active_images",
+    "base_evidence_by_subproject",
+    "batch_progress",
+    "health_grid",
+    "health_grid_page",
+    "image_change_history",
+    "image_changes",
+    "image_digest_history",
+    "image_get",
+    "image_list",
+    "image_rows",
+    "image_run_latest",
+    "rows_counts",
+    "state_counts",
+    "tag_list",
+]
