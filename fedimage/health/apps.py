@@ -8,6 +8,7 @@ class HealthConfig(AppConfig):
 
     def ready(self) -> None:
         from fedimage.core import initiative_file
+        from fedimage.health import rules  # noqa: F401 (defines the health rules)
         from fedimage.health.loader import IMAGES
 
         initiative_file.register(IMAGES)

@@ -4,17 +4,14 @@ from __future__ import annotations
 
 from uuid import UUID
 
-from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
 
+from fedimage.core.permissions import require
 from fedimage.health import selectors, services
 from fedimage.health.models import PollTrigger
-from fedimage.initiative.permissions import is_lead
-
-POLL_NOW_DENIED = "Only leads can ask for a poll."
 
 
 def _batch(request: HttpRequest) -> selectors.BatchProgress | None:
@@ -54,8 +51,7 @@ def image_detail(request: HttpRequest, key: str) -> HttpResponse:
 @require_POST
 def poll_now(request: HttpRequest, key: str | None = None) -> HttpResponse:
     """Ask for a poll of one image (or of all): its progress replaces the button."""
-    if not is_lead(request.user):
-        raise PermissionDenied(POLL_NOW_DENIED)
+    require(request.user, "health.poll_now")
     if key is not None:
         images = [selectors.image_get(key=key)]
         back = reverse("health:image", kwargs={"key": key})

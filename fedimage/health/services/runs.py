@@ -22,6 +22,7 @@ from django.utils import timezone
 from fedimage.core import outbox
 from fedimage.core.durations import duration_words
 from fedimage.core.locks import Lease, semaphore, single_flight
+from fedimage.core.permissions import require
 from fedimage.health.models import (
     ACTIVE_POLL_STATUSES,
     PollRun,
@@ -55,7 +56,10 @@ def polls_request(
     """Ask for a poll of each image; queue one task per image not already being polled.
 
     The tasks go through the outbox in this transaction, so a broker outage never loses them.
+    A poll asked for by hand needs the `health.poll_now` rule.
     """
+    if trigger == PollTrigger.MANUAL:
+        require(user, "health.poll_now")
     now = timezone.now()
     images = list(images)
     batch = uuid.uuid4()
