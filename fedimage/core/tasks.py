@@ -55,6 +55,15 @@ class Task(DjangoTask):
             # Expected, retried errors: when retries run out, one log line, no traceback.
             cls.throws = tuple(own["autoretry_for"])
 
+    @property
+    def redelivered(self) -> bool:
+        """Whether this message came back from a worker that died (or lost the broker) with it.
+
+        A redelivered task that finds its own lock held is most likely looking at the dead
+        run's lock, which lapses within its TTL: wait for it (retry) rather than skip.
+        """
+        return bool((self.request.delivery_info or {}).get("redelivered"))
+
     def enqueue(self, *args: Any, **kwargs: Any) -> Any:
         """Send this task after the current transaction commits, through the outbox."""
         # Same app, imported late: this module is the app's task_cls, which Celery may load
