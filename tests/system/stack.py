@@ -8,7 +8,7 @@ database, signals.
 
 from __future__ import annotations
 
-import base64
+import contextlib
 import json
 import os
 import signal
@@ -61,18 +61,14 @@ class Process:
 
     def kill_group(self, sig: int = signal.SIGKILL) -> None:
         """Signal the process and everything it started (a container or a unit being killed)."""
-        try:
+        with contextlib.suppress(ProcessLookupError):
             os.killpg(self.pid, sig)
-        except ProcessLookupError:
-            pass
 
     def stop(self, timeout: float = 20) -> None:
         if self.alive():
             self.kill_group(signal.SIGTERM)
-            try:
+            with contextlib.suppress(subprocess.TimeoutExpired):
                 self.popen.wait(timeout=timeout)
-            except subprocess.TimeoutExpired:
-                pass
         self.kill_group(signal.SIGKILL)
         if self.alive():
             self.popen.wait(timeout=10)
@@ -211,7 +207,9 @@ class Stack:
                 return value
             for process in watched:
                 if not process.alive():
-                    raise AssertionError(f"{process.name} exited waiting for {what}:\n{self.logs()}")
+                    raise AssertionError(
+                        f"{process.name} exited waiting for {what}:\n{self.logs()}"
+                    )
             if time.monotonic() > deadline:
                 raise AssertionError(f"timed out waiting for {what}:\n{self.logs()}")
             time.sleep(0.25)
@@ -224,7 +222,7 @@ class Stack:
         *,
         method: str = "GET",
         data: Any = None,
-        auth: tuple[str, str] | None = None,
+        token: str | None = None,
         timeout: float = 30,
     ) -> Response:
         headers = {"Host": "127.0.0.1"}
@@ -232,9 +230,8 @@ class Stack:
         if data is not None:
             body = json.dumps(data).encode()
             headers["Content-Type"] = "application/json"
-        if auth is not None:
-            token = base64.b64encode(f"{auth[0]}:{auth[1]}".encode()).decode()
-            headers["Authorization"] = f"Basic {token}"
+        if token is not None:
+            headers["Authorization"] = f"Bearer {token}"
         request = urllib.request.Request(self.url + path, data=body, method=method, headers=headers)
         try:
             with urllib.request.urlopen(request, timeout=timeout) as response:

@@ -137,7 +137,9 @@ def test_a_poll_of_many_tags_killed_midway_is_redelivered_and_completed_exactly_
 ):
     repository = f"crash/bootc-{how.replace(' ', '-')}"
     built = (timezone.now() - timedelta(hours=1)).strftime("%Y-%m-%dT%H:%M:%SZ")
-    index = pusher.push_multiarch(repository, TAGS[0], architectures=("amd64", "arm64"), created=built)
+    index = pusher.push_multiarch(
+        repository, TAGS[0], architectures=("amd64", "arm64"), created=built
+    )
     for tag in TAGS[1:]:
         pusher.tag(repository, tag, index)
     host, port = registry.host.split(":")

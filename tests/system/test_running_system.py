@@ -13,6 +13,7 @@ from pathlib import Path
 from django.contrib.auth.models import User
 from django.utils import timezone
 
+from fedimage.accounts.services import api_token_create
 from fedimage.health.models import HealthState, TagState
 from fedimage.initiative.models import Blocker
 from fedimage.meetings.models import ActionItem, Meeting
@@ -134,14 +135,8 @@ def test_the_dashboard_fills_itself_and_stays_current(
 
         # What beat's sweeps must find: an action item due today, and a notification whose
         # delivery task was lost (pending, untouched for longer than the redelivery delay).
-        # Created by the production settings, so its password hash is what they verify.
-        stack.manage(
-            "shell",
-            "-c",
-            "from django.contrib.auth.models import User; "
-            "User.objects.create_user('stakeholder', password='system-pw-0042')",
-        )
-        member = User.objects.get(username="stakeholder")
+        member = User.objects.create_user("stakeholder")
+        _, api_token = api_token_create(user=member, name="system test")
         Subscription.objects.create(
             kind=EventKind.ACTION_ITEM_DUE, channel=Channel.MATRIX, room=ROOM_ID
         )
@@ -176,8 +171,10 @@ def test_the_dashboard_fills_itself_and_stays_current(
         stack.wait(lambda: synced("bootc", 4), "the GitHub source synced", *watched)
         stack.wait(lambda: synced("desktops", 2), "the Forgejo source synced", *watched)
         stack.wait(
-            lambda: tag_states()
-            == {"44": HealthState.HEALTHY, "45": HealthState.HEALTHY, "rawhide": "missing"},
+            lambda: (
+                tag_states()
+                == {"44": HealthState.HEALTHY, "45": HealthState.HEALTHY, "rawhide": "missing"}
+            ),
             "every tag polled",
             *watched,
         )
@@ -195,13 +192,15 @@ def test_the_dashboard_fills_itself_and_stays_current(
         # A request queues through the outbox; the homeserver first refuses with 429 and a
         # Retry-After the retry honours.
         homeserver.script.append(
-            Scripted(429, {"errcode": "M_LIMIT_EXCEEDED", "retry_after_ms": 1000}, {"Retry-After": "1"})
+            Scripted(
+                429, {"errcode": "M_LIMIT_EXCEEDED", "retry_after_ms": 1000}, {"Retry-After": "1"}
+            )
         )
         filed = stack.request(
             "/api/blockers/",
             method="POST",
             data={"title": "Upgrades loop forever", "severity": "critical", "category": "konflux"},
-            auth=("stakeholder", "system-pw-0042"),
+            token=api_token,
         )
         assert filed.status == 201, filed.text()
         blocker = Blocker.objects.get(title="Upgrades loop forever")
