@@ -24,7 +24,7 @@ _warned_at = float("-inf")
 
 
 def _degrade(call: Callable[[], T], fallback: T) -> T:
-    global _warned_at  # noqa: PLW0603 (one clock per process)
+    global _warned_at  # one clock per process
     try:
         return call()
     except (RedisConnectionError, RedisTimeoutError) as exc:

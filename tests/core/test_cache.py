@@ -1,0 +1,49 @@
+"""The cache keeps pages answering while Redis is down: misses, dropped writes, fresh counters."""
+
+from __future__ import annotations
+
+import logging
+import socket
+import uuid
+
+import pytest
+from django.conf import settings
+
+from fedimage.core.cache import ResilientRedisCache
+
+
+def closed_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+@pytest.fixture
+def dead_cache() -> ResilientRedisCache:
+    url = f"redis://127.0.0.1:{closed_port()}/0"
+    return ResilientRedisCache(url, {"OPTIONS": {"socket_connect_timeout": 1}})
+
+
+def test_with_redis_down_reads_miss_writes_are_dropped_and_counters_start_afresh(
+    dead_cache, caplog
+):
+    with caplog.at_level(logging.WARNING, logger="fedimage.core.cache"):
+        assert dead_cache.get("k", "fallback") == "fallback"
+        dead_cache.set("k", "v", 30)
+        assert dead_cache.add("k", "v") is False
+        assert dead_cache.get_many(["a", "b"]) == {}
+        assert dead_cache.incr("hits", 1) == 1
+        dead_cache.delete("k")
+        assert dead_cache.has_key("k") is False
+    # Once, not once per call: an outage must not flood the log.
+    assert len([r for r in caplog.records if "Redis unreachable" in r.message]) <= 1
+
+
+def test_with_redis_up_it_is_the_plain_redis_cache():
+    cache = ResilientRedisCache(settings.REDIS_URL, {})
+    key = f"tests.cache.{uuid.uuid4().hex}"
+    cache.set(key, {"a": 1}, 30)
+    assert cache.get(key) == {"a": 1}
+    assert cache.add(key, "other") is False
+    cache.delete(key)
+    assert cache.get(key) is None
