@@ -23,6 +23,7 @@ class TcpProxy:
         self._lock = threading.Lock()
         self._down = False
         self._closed = False
+        self.chunks_back = 0  # chunks the server sent back: how far a client got
 
     def __enter__(self) -> TcpProxy:
         threading.Thread(target=self._accept, daemon=True).start()
@@ -66,19 +67,20 @@ class TcpProxy:
                 continue
             with self._lock:
                 self._open.update((client, upstream))
-            threading.Thread(target=self._pipe, args=(client, upstream, 0.0), daemon=True).start()
-            threading.Thread(
-                target=self._pipe, args=(upstream, client, self.delay), daemon=True
-            ).start()
 
-    def _pipe(self, source: socket.socket, sink: socket.socket, delay: float) -> None:
+            threading.Thread(target=self._pipe, args=(client, upstream, False), daemon=True).start()
+            threading.Thread(target=self._pipe, args=(upstream, client, True), daemon=True).start()
+
+    def _pipe(self, source: socket.socket, sink: socket.socket, from_server: bool) -> None:
         try:
             while True:
                 data = source.recv(65536)
                 if not data:
                     break
-                if delay:
-                    time.sleep(delay)
+                if from_server:
+                    self.chunks_back += 1
+                    if self.delay:
+                        time.sleep(self.delay)
                 sink.sendall(data)
         except OSError:
             pass

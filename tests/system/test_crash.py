@@ -143,8 +143,8 @@ def test_a_poll_of_many_tags_killed_midway_is_redelivered_and_completed_exactly_
     for tag in TAGS[1:]:
         pusher.tag(repository, tag, index)
     host, port = registry.host.split(":")
-    # A slow line to the registry, so the poll is still going when the worker dies.
-    with TcpProxy(host, int(port), delay=0.03) as slow:
+    # A slow line to the registry, so the poll is still reading when the worker dies.
+    with TcpProxy(host, int(port), delay=0.1) as slow:
         stack.manage(
             "load_initiative",
             str(write_image_file(tmp_path / "i.toml", f"127.0.0.1:{slow.port}", repository)),
@@ -152,7 +152,7 @@ def test_a_poll_of_many_tags_killed_midway_is_redelivered_and_completed_exactly_
         worker = stack.worker()
         image_id = TagState.objects.values_list("image_id", flat=True).first()
         health_tasks.poll_image.delay(image_id)
-        stack.wait(lambda: Sample.objects.count() >= 3, "the poll midway", worker)
+        stack.wait(lambda: slow.chunks_back >= 6, "the poll midway", worker)
         kill(worker, how)
         sampled_before = set(Sample.objects.values_list("tag__tag", flat=True))
         assert len(sampled_before) < len(TAGS)
