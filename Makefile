@@ -27,11 +27,16 @@ demo: install  ## add sample blockers and history; demo users demo-lead / demo-s
 test: install  ## the whole suite against PostgreSQL, Redis, a real registry and Chromium on 127.0.0.1
 	$(BIN)/pytest
 
-lint: install  ## ruff, mypy, import layers (import-linter), and models in step with migrations
+lint: install  ## ruff, mypy, import layers (import-linter), dead code (vulture), module sizes, migrations
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
 	$(BIN)/lint-imports
+	! $(BIN)/vulture | grep -Ev "unused (variable|attribute|property) '"
+	@# No module of an app over 500 lines (trackers/services.py: until the sync pipeline split).
+	@find fedimage trackers -name '*.py' -not -path '*/migrations/*' | xargs wc -l \
+	  | awk '$$2 != "total" && $$2 != "trackers/services.py" && $$1 > 500 \
+	    {print "over 500 lines: " $$2 " (" $$1 ")"; bad = 1} END {exit bad}'
 	DEBUG=1 $(BIN)/python manage.py makemigrations --check --dry-run
 
 format: install

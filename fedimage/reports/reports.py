@@ -16,9 +16,9 @@ from django.db.models import Q
 from django.http import Http404
 from django.utils import timezone
 
-from fedimage.health.models import HealthState
 from fedimage.health.selectors import health_grid
-from fedimage.initiative.models import Blocker, Category, Release
+from fedimage.health.states import HealthState, look
+from fedimage.initiative.models import Blocker, Category, MilestoneStatus, Release, Severity
 from fedimage.initiative.selectors import (
     blocker_list,
     migration_matrix,
@@ -40,13 +40,8 @@ class Upstream:
     # Blockers filed under this category belong to the family whatever their tracking URL.
     category: str
 
-    def owns(self, project: str) -> bool:
-        return any(
-            project.startswith(p) if p.endswith("/") else project == p for p in self.projects
-        )
-
     def project_q(self, field_name: str) -> Q:
-        q = Q(pk__in=[])
+        q = Q(**{f"{field_name}__in": []})  # matches nothing, whatever is added
         for p in self.projects:
             lookup = "startswith" if p.endswith("/") else "exact"
             q |= Q(**{f"{field_name}__{lookup}": p})
@@ -197,16 +192,20 @@ def upstream_report(*, key: str, user) -> Report:
         _blocker_row(b, upstream_state=states.get((b.tracking_project, b.tracking_number), ""))
         for b in blockers
     ]
-    bugs = Section("bugs", "Bug reports", "No tracked bug report.")
-    features = Section("features", "Feature requests", "No tracked feature request.")
+    by_kind: dict[str, list[TrackedIssue]] = {"bug": [], "feature": []}
     for issue in issues:
-        kind = issue_kind(issue.labels)
-        if kind == "bug":
-            bugs.rows.append(_issue_row(issue))
-        elif kind == "feature":
-            features.rows.append(_issue_row(issue))
-    open_bugs = sum(1 for r in bugs.rows if r.state_code != "bstatus-resolved")
-    open_features = sum(1 for r in features.rows if r.state_code != "bstatus-resolved")
+        by_kind.get(issue_kind(issue.labels), []).append(issue)
+    bugs = Section(
+        "bugs", "Bug reports", "No tracked bug report.", [_issue_row(i) for i in by_kind["bug"]]
+    )
+    features = Section(
+        "features",
+        "Feature requests",
+        "No tracked feature request.",
+        [_issue_row(i) for i in by_kind["feature"]],
+    )
+    open_bugs = sum(1 for i in by_kind["bug"] if i.state == IssueState.OPEN)
+    open_features = sum(1 for i in by_kind["feature"] if i.state == IssueState.OPEN)
     summary = (
         f"{len(blocker_rows)} unresolved blocker(s), {open_bugs} open bug report(s) and "
         f"{open_features} open feature request(s) the Fedora Image Mode initiative needs "
@@ -233,18 +232,13 @@ _VERDICT_CODES = {
     "behind": "status-slipped",
     "provider": "",
 }
-_HEALTH_CODES = {
-    HealthState.HEALTHY: "status-done",
-    HealthState.PENDING: "",
-    HealthState.UNREACHABLE: "status-at_risk",
-    HealthState.STALE: "status-at_risk",
-}
 
 
 def release_report(*, release: Release, user) -> Report:
     """One release's readiness: milestones, blockers, every subproject's migration, images."""
     milestones = Section("milestones", "Milestones", "No milestone targets this release.")
-    for m in milestones_with_progress(user=user, release=release):
+    milestone_list = milestones_with_progress(user=user, release=release)
+    for m in milestone_list:
         target = f"target {m.target_date:%Y-%m-%d}" if m.target_date else "no target date"
         milestones.rows.append(
             Row(
@@ -286,9 +280,11 @@ def release_report(*, release: Release, user) -> Report:
             )
         )
     images = Section("images", "Image health", "No image is watched.")
+    unhealthy = 0
     for image_row in health_grid():
         for tag in image_row.tags:
             state = tag.state
+            unhealthy += state.state not in (HealthState.HEALTHY, HealthState.PENDING)
             age = ""
             if tag.age is not None:
                 hours = int(tag.age.total_seconds() // 3600)
@@ -298,14 +294,13 @@ def release_report(*, release: Release, user) -> Report:
                     reference=f"{image_row.image.reference}:{state.tag}",
                     title=image_row.image.name,
                     state=state.get_state_display(),
-                    state_code=_HEALTH_CODES.get(HealthState(state.state), "status-blocked"),
+                    state_code=look(state.state).css_class,
                     detail="; ".join(x for x in (age, state.reason) if x),
                     page_url=state.get_absolute_url(),
                 )
             )
-    done = sum(1 for r in milestones.rows if r.state_code == "status-done")
-    critical = sum(1 for b in blockers if b.severity == "critical")
-    unhealthy = sum(1 for r in images.rows if r.state_code not in ("status-done", ""))
+    done = sum(1 for m in milestone_list if m.status == MilestoneStatus.DONE)
+    critical = sum(1 for b in blockers if b.severity == Severity.CRITICAL)
     summary = (
         f"{done} of {len(milestones.rows)} milestone(s) done; {len(blockers)} unresolved "
         f"blocker(s), {critical} critical; {unhealthy} of {len(images.rows)} image tag(s) "
