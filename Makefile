@@ -32,6 +32,9 @@ lint: install  ## ruff, mypy, import layers (import-linter), dead code (vulture)
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
 	$(BIN)/lint-imports
+	@# No module imports another's private (_underscored) names.
+	! grep -rnE --include='*.py' '^\s*from (fedimage|trackers)\S* import ([^#]*[ ,(])?_[A-Za-z]' \
+	  fedimage trackers | grep -v ' as _'
 	! $(BIN)/vulture | grep -Ev "unused (variable|attribute|property) '"
 	@# No module of an app over 500 lines (trackers/services.py: until the sync pipeline split).
 	@find fedimage trackers -name '*.py' -not -path '*/migrations/*' | xargs wc -l \
