@@ -16,14 +16,7 @@ locks.Lease.check  # public API of the lease a long job holds (runtime)
 outbox.pending_count  # the outbox's gauges, for /metrics (runtime)
 outbox.oldest_pending_age  # the outbox's gauges, for /metrics (runtime)
 
-# Dead, kept alive by tests only: issue 8 names them; the trackers engineer removes them with
-# the sync pipeline split (then delete these lines).
-from trackers import services as _trackers_services
-from trackers.clients import base, forgejo, github, gitlab
+# New with the sync pipeline and not called yet: the trackers engineer uses or removes it.
+from trackers.sync import ledger
 
-base.since_with_overlap
-forgejo.ForgejoClient.fetch_issues
-github.GitHubClient.fetch_issues
-gitlab.GitLabClient.fetch_issues
-_trackers_services.TokenMissing
-_trackers_services.source_reconcile
+ledger.listing_kind
