@@ -4,13 +4,17 @@ Called by name from settings or a library, not from our code:
 """
 
 from fedimage.accounts import lockout, pipeline
-from fedimage.core import beat, locks, outbox, tasks
+from fedimage.core import beat, cache, locks, outbox, tasks
+from fedimage.core import logging as core_logging
 
 lockout.lockout_response  # settings.AXES_LOCKOUT_CALLABLE
 pipeline.require_membership  # settings.SOCIAL_AUTH_PIPELINE
 pipeline.claim_username  # settings.SOCIAL_AUTH_PIPELINE
 pipeline.sync_account  # settings.SOCIAL_AUTH_PIPELINE
 beat.Scheduler  # settings.CELERY_BEAT_SCHEDULER
+cache.ResilientRedisCache  # settings.CACHES
+core_logging.JsonFormatter  # settings.LOGGING
+core_logging.JsonFormatter.format  # logging.Formatter calls it
 tasks.Task  # the Celery app's task_cls (fedimage/celery.py)
 locks.Lease.check  # public API of the lease a long job holds (runtime)
 outbox.pending_count  # the outbox's gauges, for /metrics (runtime)
