@@ -54,7 +54,7 @@ class StateLook:
 
 _LOOKS = {
     HealthState.HEALTHY: ("✓", "status-done", "green"),
-    HealthState.STALE: ("⏱", "status-at_risk", "amber"),
+    HealthState.STALE: ("◷", "status-at_risk", "amber"),
     HealthState.DEGRADED: ("◐", "status-at_risk", "amber"),
     HealthState.MISSING: ("✗", "status-blocked", "red"),
     HealthState.GARBAGE: ("⚠", "status-blocked", "red"),
@@ -82,7 +82,7 @@ def worst(states: list[str]) -> str:
 _RUN_LOOKS = {
     "queued": ("Queued", "·", "", "grey"),
     "running": ("Running", "↻", "status-on_track", "blue"),
-    "waiting": ("Waiting for the registry", "⏳", "status-at_risk", "amber"),
+    "waiting": ("Waiting for the registry", "‖", "status-at_risk", "amber"),
     "done": ("Done", "✓", "status-done", "green"),
     "failed": ("Failed", "✗", "status-blocked", "red"),
 }

@@ -5,6 +5,15 @@ import shutil
 
 import pytest
 
+# The real registry and its helpers, for the image health pages.
+from tests.health.conftest import (  # noqa: F401
+    pusher,
+    registry,
+    registry_memory,
+    repo,
+    stub_server,
+)
+
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 
 # Playwright's sync API keeps an event loop running in the test thread for the whole session;

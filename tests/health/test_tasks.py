@@ -41,8 +41,8 @@ def _run(image, **fields) -> PollRun:
 
 
 def test_poll_image_task_polls_and_a_second_run_is_just_another_sample(fresh_image) -> None:
-    assert poll_image.apply(args=[fresh_image.pk]).get() == "1 tags, 7 requests"
-    assert poll_image.apply(args=[fresh_image.pk]).get() == "1 tags, 1 requests"
+    assert poll_image.apply(args=[fresh_image.pk]).get() == "1 tag, 7 requests"
+    assert poll_image.apply(args=[fresh_image.pk]).get() == "1 tag, 1 requests"
 
     state = TagState.objects.get(image=fresh_image)
     assert state.state == HealthState.HEALTHY
@@ -59,7 +59,7 @@ def test_a_run_goes_from_queued_to_done_with_its_counts(fresh_image) -> None:
     assert run.status == PollStatus.DONE
     assert (run.tags_total, run.tags_checked, run.tags_changed, run.new_digests) == (1, 1, 1, 1)
     assert run.requests == 7
-    assert run.message == "1 tags: 1 healthy"
+    assert run.message == "1 tag: 1 healthy"
     assert run.started_at <= run.finished_at
     # Delivered again (a worker died after finishing): nothing is done twice.
     assert poll_image.apply(args=[fresh_image.pk], kwargs={"run_id": run.pk}).get() == (

@@ -175,7 +175,8 @@ def test_poll_now_on_an_image_already_being_polled_shows_that_poll(lead_client) 
     image = WatchedImageFactory(key="fedora-bootc", tags=["44"])
     running = PollRun.objects.create(
         image=image, batch="00000000-0000-4000-8000-000000000001", trigger="schedule",
-        status=PollStatus.RUNNING, tags_total=1, message="1 tags checked; recording",
+        status=PollStatus.RUNNING, tags_total=1, tags_checked=1,
+        message="reading what changed in 1 tag",
     )  # fmt: skip
 
     page = lead_client.post("/health/images/fedora-bootc/poll/", **HTMX).content.decode()
@@ -185,7 +186,7 @@ def test_poll_now_on_an_image_already_being_polled_shows_that_poll(lead_client) 
     assert not OutboxMessage.objects.exists()
     assert "A poll of this image was already in progress" in page
     assert "Running <strong>1</strong>" in page
-    assert "1 tags checked; recording" in page
+    assert "1 of 1 tag checked · reading what changed in 1 tag" in page
 
 
 def test_progress_says_when_the_registry_is_busy_or_throttling(client) -> None:
@@ -200,7 +201,7 @@ def test_progress_says_when_the_registry_is_busy_or_throttling(client) -> None:
 
     text = page.content.decode()
     assert "Waiting for the registry <strong>1</strong>" in text
-    assert "Fedora IoT</strong>: quay.io is throttling requests (HTTP 429); trying again" in text
+    assert "quay.io is throttling requests (HTTP 429); trying again in 2 minutes (at " in text
     assert 'hx-trigger="every 1s"' in text
     assert "HX-Trigger" not in page
 
@@ -210,7 +211,7 @@ def test_finished_progress_stops_asking_and_tells_the_page_to_reload_its_states(
     PollRun.objects.create(
         image=image, batch="00000000-0000-4000-8000-000000000003", trigger="manual",
         status=PollStatus.DONE, tags_total=1, tags_checked=1, tags_changed=1, new_digests=1,
-        finished_at=timezone.now(), message="1 tags: 1 healthy",
+        finished_at=timezone.now(), message="1 tag: 1 healthy",
     )  # fmt: skip
 
     page = client.get("/health/polls/00000000-0000-4000-8000-000000000003/", **HTMX)

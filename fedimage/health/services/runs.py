@@ -105,9 +105,9 @@ def run_start(*, run: PollRun, tags_total: int) -> None:
 def run_progress(*, run: PollRun, tags_checked: int, tags_changed: int) -> None:
     run.tags_checked, run.tags_changed, run.updated_at = tags_checked, tags_changed, timezone.now()
     run.message = (
-        f"{tags_checked} tags checked; reading {tags_changed} new digests"
+        f"reading what changed in {tags_changed} tag{'' if tags_changed == 1 else 's'}"
         if tags_changed
-        else f"{tags_checked} tags checked; recording"
+        else "recording what was seen"
     )
     run.save(update_fields=["tags_checked", "tags_changed", "updated_at", "message"])
 
@@ -122,7 +122,8 @@ def run_finish(*, run: PollRun, report: PollReport) -> None:
     for outcome in report.outcomes:
         states[outcome.state] = states.get(outcome.state, 0) + 1
     words = ", ".join(f"{n} {state}" for state, n in sorted(states.items()))
-    run.message = f"{len(report.outcomes)} tags: {words or 'none watched'}"[:300]
+    tags = len(report.outcomes)
+    run.message = f"{tags} tag{'' if tags == 1 else 's'}: {words or 'none watched'}"[:300]
     run.save()
 
 
@@ -234,7 +235,8 @@ def image_poll_run(*, image_id: int, run_id: int | None, final_attempt: bool) ->
         _wait_or_fail(run, report.throttled, final_attempt=final_attempt)
         raise report.throttled
     run_finish(run=run, report=report)
-    return f"{len(report.outcomes)} tags, {report.requests} requests"
+    tags = len(report.outcomes)
+    return f"{tags} tag{'' if tags == 1 else 's'}, {report.requests} requests"
 
 
 def _wait_or_fail(run: PollRun, error: PollBusy | PollThrottled, *, final_attempt: bool) -> None:
