@@ -18,6 +18,7 @@ from django.utils import timezone
 
 from fedimage.health.selectors import health_grid
 from fedimage.health.states import HealthState, look
+from fedimage.initiative.looks import BLOCKER_STATUS, MILESTONE_STATUS, VERDICT
 from fedimage.initiative.models import Blocker, Category, MilestoneStatus, Release, Severity
 from fedimage.initiative.selectors import (
     blocker_list,
@@ -137,7 +138,7 @@ def _blocker_row(b: Blocker, *, upstream_state: str = "") -> Row:
         reference=f"#{b.pk}",
         title=b.title,
         state=state,
-        state_code=f"bstatus-{b.status}",
+        state_code=BLOCKER_STATUS[b.status].css_class,
         detail=detail,
         upstream_url=b.tracking_url,
         page_url=b.get_absolute_url(),
@@ -226,14 +227,6 @@ def upstream_report(*, key: str, user) -> Report:
     )
 
 
-_VERDICT_CODES = {
-    "done": "status-done",
-    "on-track": "status-on_track",
-    "behind": "status-slipped",
-    "provider": "",
-}
-
-
 def release_report(*, release: Release, user) -> Report:
     """One release's readiness: milestones, blockers, every subproject's migration, images."""
     milestones = Section("milestones", "Milestones", "No milestone targets this release.")
@@ -245,7 +238,7 @@ def release_report(*, release: Release, user) -> Report:
                 reference=m.key,
                 title=m.title + (" (stretch)" if m.stretch else ""),
                 state=m.get_status_display(),
-                state_code=f"status-{m.status}",
+                state_code=MILESTONE_STATUS[m.status].css_class,
                 detail=f"{target} · {m.progress_label} · {m.blockers_open} open blocker(s)",
                 page_url=m.get_absolute_url(),
                 progress=m.progress,
@@ -274,7 +267,7 @@ def release_report(*, release: Release, user) -> Report:
                 reference=row.subproject.key,
                 title=row.subproject.name,
                 state=mg.get_stage_display() if mg is not None else "—",
-                state_code=_VERDICT_CODES[row.verdict],
+                state_code=VERDICT[row.verdict].css_class,
                 detail="; ".join([row.verdict_words, *targets]),
                 page_url=row.subproject.get_absolute_url(),
             )

@@ -1,10 +1,11 @@
-"""Template helpers: safe Markdown, and words for dates."""
+"""Template helpers: safe Markdown, words for dates, and how a state is shown."""
 
 from datetime import date
 
 from django import template
 from django.utils import timezone
 
+from fedimage.initiative import looks
 from fedimage.initiative.markup import render_markdown
 
 register = template.Library()
@@ -13,6 +14,12 @@ register = template.Library()
 @register.filter
 def markdown(text):
     return render_markdown(text)
+
+
+@register.filter
+def look(value: str, kind: str) -> looks.Look:
+    """`{% with l=milestone.status|look:"milestone" %}`: its words, glyph and colour class."""
+    return looks.look(kind, value)
 
 
 @register.filter
