@@ -174,3 +174,56 @@ def test_compose_file_refuses_to_start_without_a_secret_key():
     )
     assert result.returncode != 0
     assert "set SECRET_KEY" in result.stderr
+
+
+def settings_of(env: dict[str, str], *names: str) -> list[str]:
+    code = f"from django.conf import settings; print(*(getattr(settings, n) for n in {names!r}))"
+    result = manage("shell", "--verbosity", "0", "-c", code, env=env)
+    assert result.returncode == 0, result.stderr
+    return result.stdout.split()
+
+
+HTTPS_SETTINGS = ("SECURE_SSL_REDIRECT", "SESSION_COOKIE_SECURE", "CSRF_COOKIE_SECURE")
+
+
+def test_https_is_forced_by_default_in_production_and_off_with_https_only_0():
+    """Behind a TLS proxy (the default) plain HTTP is redirected and cookies are secure; the
+    local docker-compose (HTTPS_ONLY=0) serves plain HTTP."""
+    assert settings_of(production_env(), *HTTPS_SETTINGS, "SECURE_HSTS_SECONDS") == [
+        "True", "True", "True", "31536000",
+    ]  # fmt: skip
+    assert settings_of(production_env(HTTPS_ONLY="0"), *HTTPS_SETTINGS, "SECURE_HSTS_SECONDS") == [
+        "False", "False", "False", "0",
+    ]  # fmt: skip
+
+
+def compose_config(**env: str) -> dict:
+    result = subprocess.run(
+        ["docker-compose", "-f", str(ROOT / "docker-compose.yml"), "config"],
+        env=clean_env(SECRET_KEY="x" * 50, **env),
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 0, result.stderr
+    import yaml  # PyYAML comes with the dependencies
+
+    return yaml.safe_load(result.stdout)
+
+
+def test_compose_serves_plain_http_mounts_the_initiative_file_and_runs_a_worker_per_queue():
+    services = compose_config()["services"]
+    web = services["web"]
+    assert web["environment"]["HTTPS_ONLY"] == "0"
+    assert any("/etc/fedimage/initiative.toml" in str(v) for v in web["volumes"])
+    queues = {
+        name: service["command"][service["command"].index("--queues") + 1]
+        for name, service in services.items()
+        if name.startswith("worker")
+    }
+    assert sorted(queues.values()) == ["default", "health", "notifications", "trackers"]
+    assert "--appendonly" in services["redis"]["command"]
+    dockerfile = (ROOT / "Dockerfile").read_text()
+    copied = [line for line in dockerfile.splitlines() if line.startswith("COPY")]
+    assert not any("initiative.toml" in line for line in copied)
+    assert "\nFROM registry.fedoraproject.org/fedora-minimal:" in dockerfile

@@ -237,7 +237,8 @@ def test_health_endpoints(client, initiative):
     assert client.get("/healthz").json() == {"status": "ok"}
     ready = client.get("/readyz")
     assert ready.status_code == 200
-    assert ready.json()["checks"] == {"database": "ok", "broker": "ok"}
+    assert ready.json()["checks"] == {"database": "ok", "broker": "ok", "cache": "ok"}
+    assert ready.json()["down"] == []
 
 
 def test_pages_send_a_content_security_policy(client, initiative):
