@@ -9,7 +9,12 @@ from django.dispatch import Signal
 
 # blocker: the Blocker just filed.
 blocker_filed = Signal()
-# blocker: the Blocker as saved; old_status, old_severity: its values before the change.
+# blocker: the Blocker as saved; old_status, old_severity: its values before the change;
+# user: who changed it.
 blocker_changed = Signal()
-# milestone: the Milestone as saved (set or re-confirmed); old_status: its status before.
+# milestone: the Milestone as saved (set or re-confirmed); old_status: its status before;
+# user: the lead who set it.
 milestone_status_set = Signal()
+# migration: the Migration as saved (set or re-confirmed); old_stage: its stage before;
+# user: the lead who recorded it.
+migration_stage_set = Signal()

@@ -115,7 +115,11 @@ def blocker_update(*, blocker: Blocker, user: User, **changes: object) -> Blocke
     blocker.full_clean()
     save_with_history(blocker, user=user, m2m=m2m)  # type: ignore[arg-type]
     events.blocker_changed.send(
-        sender=Blocker, blocker=blocker, old_status=old_status, old_severity=old_severity
+        sender=Blocker,
+        blocker=blocker,
+        old_status=old_status,
+        old_severity=old_severity,
+        user=user,
     )
     return blocker
 
@@ -134,7 +138,9 @@ def milestone_set_status(
     milestone.status_confirmed_at = timezone.now()
     _record_as(milestone, user)
     milestone.save(update_fields=["status", "status_note", "status_confirmed_at"])
-    events.milestone_status_set.send(sender=Milestone, milestone=milestone, old_status=old_status)
+    events.milestone_status_set.send(
+        sender=Milestone, milestone=milestone, old_status=old_status, user=user
+    )
     return milestone
 
 
@@ -147,6 +153,7 @@ def migration_set_stage(
     if stage not in Stage.values:
         raise ValidationError({"stage": f"'{stage}' is not a migration stage."})
     migration = Migration.objects.select_for_update().get(pk=migration.pk)
+    old_stage = migration.stage
     migration.stage = stage
     migration.note = note.strip()
     migration.evidence_url = evidence_url
@@ -154,4 +161,7 @@ def migration_set_stage(
     migration.full_clean()
     _record_as(migration, user)
     migration.save(update_fields=["stage", "note", "evidence_url", "confirmed_at"])
+    events.migration_stage_set.send(
+        sender=Migration, migration=migration, old_stage=old_stage, user=user
+    )
     return migration

@@ -8,3 +8,6 @@ from django.dispatch import Signal
 
 # item: the open ActionItem now due; today: the day of the scan (its due date or later).
 action_item_due = Signal()
+# review: the BlockerReview just decided (state, reason, decided_at_meeting, decided_by set);
+# user: the lead who recorded the decision.
+blocker_reviewed = Signal()

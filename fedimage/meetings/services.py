@@ -212,4 +212,5 @@ def review_decide(
         blocker=blocker,
         text=f"#{blocker.pk} {blocker.title}: {DECISION_WORDS[state]} ({reason})",
     )
+    events.blocker_reviewed.send(sender=BlockerReview, review=review, user=user)
     return review
