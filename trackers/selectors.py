@@ -221,3 +221,21 @@ def tracked_issue_for_url(url: str, *, user=None) -> TrackedIssue | None:
     if host is not None:
         candidates = [c for c in candidates if urlsplit(c.web_url).hostname == host] or candidates
     return candidates[0] if candidates else None
+
+
+def source_for_project(*, kind: str, project: str, host: str | None = None) -> TrackerSource | None:
+    """The enabled source holding `project` on the tracker at `host` (its web host), if any.
+
+    The project's own source, else the deepest GitLab group source containing it. Used by
+    whatever learns of an issue event by another road than a webhook (the message bus).
+    """
+    candidates = [
+        s
+        for s in TrackerSource.objects.filter(kind=kind, enabled=True)
+        if host is None or (urlsplit(s.web_url).hostname or "").lower() == host.lower()
+    ]
+    exact = [s for s in candidates if not s.is_group and s.project == project]
+    if exact:
+        return exact[0]
+    groups = [s for s in candidates if s.is_group and project.startswith(s.project + "/")]
+    return max(groups, key=lambda s: len(s.project), default=None)
