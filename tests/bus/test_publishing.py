@@ -37,7 +37,7 @@ def test_filing_a_blocker_puts_it_on_the_bus(bus, initiative, member_client):
     milestone = Milestone.objects.get(key="clean-dev-pipeline")
     with redis_worker():
         response = member_client.post(
-            reverse("blocker-create"), {**FORM, "milestones": [milestone.pk]}
+            reverse("dashboard:blocker-create"), {**FORM, "milestones": [milestone.pk]}
         )
         assert response.status_code == 302
         message = received_message(bus)
@@ -64,11 +64,11 @@ def test_filing_a_blocker_puts_it_on_the_bus(bus, initiative, member_client):
 
 def test_bus_outage_during_a_request_loses_nothing(bus, relay, initiative, member_client):
     """The request succeeds while the broker is away; the message goes out once it is back."""
-    page_before = member_client.get(reverse("blocker-list")).content
+    page_before = member_client.get(reverse("dashboard:blocker-list")).content
     relay.cut()
     try:
         with redis_worker():
-            response = member_client.post(reverse("blocker-create"), FORM)
+            response = member_client.post(reverse("dashboard:blocker-create"), FORM)
             assert response.status_code == 302
             # The worker tried and failed: the message waits, with the reason.
             assert wait_for(lambda: BusMessage.objects.filter(attempts__gte=1).exists())
@@ -77,7 +77,7 @@ def test_bus_outage_during_a_request_loses_nothing(bus, relay, initiative, membe
         assert "Timeout" in row.last_error or "Connection" in row.last_error
         assert "guest" not in row.last_error  # no credentials in what is stored
         assert bus.count() == 0
-        page = member_client.get(reverse("blocker-list")).content
+        page = member_client.get(reverse("dashboard:blocker-list")).content
         assert page.replace(b"Konflux does not publish rawhide-standard", b"") != page
     finally:
         relay.restore()
