@@ -8,7 +8,10 @@
     tags = ["rawhide", "44", "45"]
     arches = ["amd64", "arm64", "ppc64le", "s390x"]
     max_age_hours = 48          # freshness objective; omit for tags that are not rolling
-    signature = false           # whether a cosign signature or referrer is expected
+    signature = false           # whether a signature is expected
+    signature_kind = "cosign"   # cosign (tag or referrer) or gpg (containers' simple signing)
+    signature_lookaside = "https://..."  # gpg: where signatures are served; without one a
+                                # gpg-signed image's signature is noted, not expected
     subproject = "base-images"
     milestone = "beta-base-images"
     base = "fedora-bootc"       # another image's key: this one must be built on it
@@ -49,7 +52,9 @@ _TAG_RE = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9._-]{0,127}$")
 ALLOWED = {
     "key", "name", "registry", "repository", "tags", "arches", "max_age_hours", "signature",
     "subproject", "milestone", "base", "grace_hours", "insecure", "notes", "order",
+    "signature_kind", "signature_lookaside",
 }  # fmt: skip
+SIGNATURE_KINDS = {"cosign": "cosign", "gpg": "gpg"}
 
 
 def parse_images(
@@ -93,6 +98,14 @@ def parse_images(
         if milestone and milestone not in milestones:
             r.fail("milestone", f"unknown milestone '{milestone}'")
         order = r.small_int("order", i)
+        signature = r.get("signature", bool, default=False)
+        kind = r.choice("signature_kind", SIGNATURE_KINDS, "cosign")
+        lookaside = r.url("signature_lookaside")
+        if lookaside and kind != "gpg":
+            r.fail("signature_lookaside", 'only signature_kind = "gpg" has a lookaside')
+        if kind == "gpg":
+            # Checked only where the signatures are served; otherwise noted, not expected.
+            signature = bool(lookaside)
         images.append(
             {
                 "key": r.slug(),
@@ -102,7 +115,9 @@ def parse_images(
                 "tags": list(dict.fromkeys(tags)),
                 "expected_arches": list(dict.fromkeys(arches)),
                 "max_age_hours": max_age,
-                "signature_expected": r.get("signature", bool, default=False),
+                "signature_expected": signature,
+                "signature_kind": kind,
+                "signature_lookaside": lookaside,
                 "insecure": insecure,
                 "grace_hours": grace,
                 "subproject": subproject or None,

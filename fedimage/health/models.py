@@ -53,6 +53,17 @@ class WatchedImage(models.Model):
         null=True, blank=True, help_text="Freshness objective: the oldest a build may be."
     )
     signature_expected = models.BooleanField(default=False)
+    signature_kind = models.CharField(
+        max_length=10,
+        choices=[("cosign", "cosign"), ("gpg", "GPG simple signing")],
+        default="cosign",
+        help_text="cosign: a signature tag or referrer; gpg: containers' simple signing.",
+    )
+    signature_lookaside = models.URLField(
+        max_length=500,
+        blank=True,
+        help_text="gpg: the lookaside serving <repository>@sha256=<hex>/signature-1.",
+    )
     insecure = models.BooleanField(default=False, help_text="Plain HTTP (loopback registries).")
     grace_hours = models.PositiveIntegerField(
         default=24, help_text="How long a tag may stay unhealthy before a blocker is opened."

@@ -137,7 +137,10 @@ def evaluate(image: WatchedImage, state: TagState, now: datetime) -> tuple[str, 
     if missing:
         problems.append(f"no {', '.join(missing)} build (has {', '.join(state.arches) or 'none'})")
     if image.signature_expected and state.signed is False:
-        problems.append("not signed (no cosign signature tag or signature referrer)")
+        if image.signature_kind == "gpg":
+            problems.append("not signed (no GPG simple signature on the lookaside)")
+        else:
+            problems.append("not signed (no cosign signature tag or signature referrer)")
     # A tag is as fresh as its oldest expected architecture: one stale build is a stale tag.
     builds = arch_builds(state)
     judged = {a: builds[a] for a in image.expected_arches or list(builds) if a in builds}

@@ -26,6 +26,7 @@ from fedimage.health.clients.errors import (
     RegistryGarbage,
     RegistryUnavailable,
 )
+from fedimage.health.clients.lookaside import simple_signature
 from fedimage.health.clients.oci import (
     ANNOTATION_BASE_DIGEST,
     ANNOTATION_BASE_NAME,
@@ -271,7 +272,7 @@ class Reader:
                 )
             }
         )
-        answers = self._map(lambda digest: self.client.signature(self.repo, digest), due)
+        answers = self._map(self._signature, due)
         for digest, answer in answers.items():
             if isinstance(answer, Exception):
                 errors[digest] = answer
@@ -280,6 +281,11 @@ class Reader:
             row.signed, row.signature_checked_at = answer is not None, self.now
             if row.pk is not None:
                 result.signed_facts.append(row)
+
+    def _signature(self, digest: str) -> Any:
+        if self.image.signature_kind == "gpg" and self.image.signature_lookaside:
+            return simple_signature(self.image.signature_lookaside, self.repo, digest)
+        return self.client.signature(self.repo, digest)
 
     def _signature_due(self, state: TagState) -> bool:
         return self.image.signature_expected and state.signed is not True
