@@ -152,6 +152,13 @@ class TagState(models.Model):
     # RECENT_LENGTH checks as [ISO 8601, state], oldest first, and the typical time between builds.
     recent = models.JSONField(default=list)
     cadence = models.DurationField(null=True, blank=True)
+    # What CI said about the tag's current digest, written by the app that reads test runs
+    # (fedimage.ci) through services.tag_tests_record: passed, failed, or "" (not tested).
+    test_verdict = models.CharField(max_length=10, blank=True)
+    test_words = models.CharField(max_length=300, blank=True)
+    test_url = models.URLField(max_length=1000, blank=True)
+    test_digest = models.CharField(max_length=200, blank=True)
+    test_run_at = models.DateTimeField(null=True, blank=True)
 
     RECENT_LENGTH = 24
 
@@ -176,6 +183,11 @@ class TagState(models.Model):
     @property
     def build_age(self) -> timedelta | None:
         return timezone.now() - self.built_at if self.built_at else None
+
+    @property
+    def tests_failed(self) -> bool:
+        """CI failed on the digest the tag points at now: a health reason of its own."""
+        return self.test_verdict == "failed" and self.test_digest == self.digest
 
 
 class StateChange(models.Model):

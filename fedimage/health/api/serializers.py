@@ -20,7 +20,8 @@ class TagStateSerializer(serializers.ModelSerializer):
             "image", "tag", "reference", "state", "state_label", "reason", "state_since",
             "checked_at", "digest", "media_type", "digest_seen_at", "built_at", "built_source",
             "version", "arches", "signed", "unhealthy_since", "blocker", "base_evidence",
-            "base_evidence_label", "base_words", "builds_behind",
+            "base_evidence_label", "base_words", "builds_behind", "test_verdict", "test_words",
+            "test_url", "test_digest", "test_run_at",
         ]  # fmt: skip
         read_only_fields = fields
 

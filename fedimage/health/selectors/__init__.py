@@ -25,6 +25,7 @@ from fedimage.health.selectors.grid import (
     tag_list,
 )
 from fedimage.health.selectors.runs import BatchProgress, RunView, batch_progress, image_run_latest
+from fedimage.health.selectors.testing import digest_tags, tags_of_repository, tests_tag_list
 
 __all__ = [
     "ArchCell",
@@ -38,6 +39,7 @@ __all__ = [
     "active_images",
     "base_evidence_by_subproject",
     "batch_progress",
+    "digest_tags",
     "health_grid",
     "health_grid_page",
     "image_change_history",
@@ -50,4 +52,6 @@ __all__ = [
     "rows_counts",
     "state_counts",
     "tag_list",
+    "tags_of_repository",
+    "tests_tag_list",
 ]

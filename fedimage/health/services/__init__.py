@@ -29,6 +29,7 @@ from fedimage.health.services.runs import (
     registry_slot,
     runs_close_stranded,
 )
+from fedimage.health.services.testing import tag_tests_record
 
 __all__ = [
     "SYSTEM_USERNAME",
@@ -50,4 +51,5 @@ __all__ = [
     "runs_thin",
     "samples_thin",
     "system_user",
+    "tag_tests_record",
 ]
