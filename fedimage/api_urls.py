@@ -6,6 +6,7 @@ the app's prefix, so /api/ lists them all and the schema at /api/schema/ covers 
 
 from rest_framework.routers import APIRootView, DefaultRouter
 
+from fedimage.ci.api.urls import ROUTES as CI
 from fedimage.dashboard.api.urls import ROUTES as INITIATIVE
 from fedimage.health.api.urls import ROUTES as HEALTH
 from fedimage.meetings.api.urls import ROUTES as MEETINGS
@@ -17,6 +18,7 @@ APPS = [
     ("", INITIATIVE),
     ("health", HEALTH),
     ("trackers", TRACKERS),
+    ("ci", CI),
     ("meetings", MEETINGS),
     ("reports", REPORTS),
 ]

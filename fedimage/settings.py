@@ -56,6 +56,7 @@ INSTALLED_APPS = [
     "fedimage.meetings",
     "fedimage.notifications",
     "fedimage.bus",
+    "fedimage.ci",
     "trackers",
     "fedimage.reports",
     "fedimage.dashboard",
@@ -380,6 +381,15 @@ CELERY_BEAT_SCHEDULE["bus-publish-pending"] = {
     "schedule": env.float("FEDIMAGE_BUS_RETRY_INTERVAL_SECONDS", default=60.0),
 }
 CELERY_BEAT_SCHEDULE["bus-housekeeping"] = {"task": "bus.housekeeping", "schedule": 600.0}
+
+# ci: CI test results read from the issues of a tracker source of the initiative file (one issue
+# per test run), and whether a failed run on a tag's current build opens a blocker.
+CI_REPORT_SOURCE = env.str("CI_REPORT_SOURCE", default="fedora-bootc-workflow-report")
+CI_FAILED_RUN_OPENS_BLOCKER = env.bool("CI_FAILED_RUN_OPENS_BLOCKER", default=False)
+CELERY_BEAT_SCHEDULE["ci-refresh"] = {
+    "task": "ci.refresh",
+    "schedule": env.float("CI_REFRESH_INTERVAL_SECONDS", default=300.0),
+}
 
 # The initiative file loaded by `make run` (and by load_initiative without a path).
 INITIATIVE_FILE = Path(env.str("INITIATIVE_FILE", default=str(BASE_DIR / "initiative.toml")))

@@ -16,6 +16,7 @@ urlpatterns = [
     path("", include("fedimage.dashboard.urls")),
     path("health/", include("fedimage.health.urls")),
     path("trackers/", include("trackers.urls")),
+    path("ci/", include("fedimage.ci.urls")),
     path("hooks/", include("trackers.hook_urls")),
     path("meetings/", include("fedimage.reports.urls")),
     path("meetings/", include("fedimage.meetings.urls")),

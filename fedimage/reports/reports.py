@@ -274,7 +274,8 @@ def release_report(*, release: Release, user) -> Report:
         )
     images = Section("images", "Image health", "No image is watched.")
     unhealthy = 0
-    for image_row in health_grid():
+    health_rows = health_grid()
+    for image_row in health_rows:
         for tag in image_row.tags:
             state = tag.state
             unhealthy += state.state not in (HealthState.HEALTHY, HealthState.PENDING)
@@ -288,16 +289,18 @@ def release_report(*, release: Release, user) -> Report:
                     title=image_row.image.name,
                     state=state.get_state_display(),
                     state_code=look(state.state).css_class,
-                    detail="; ".join(x for x in (age, state.reason) if x),
+                    detail="; ".join(x for x in (age, state.reason, _tests_words(state)) if x),
                     page_url=state.get_absolute_url(),
                 )
             )
     done = sum(1 for m in milestone_list if m.status == MilestoneStatus.DONE)
     critical = sum(1 for b in blockers if b.severity == Severity.CRITICAL)
+    failing = sum(1 for row in health_rows for t in row.tags if t.state.tests_failed)
     summary = (
         f"{done} of {len(milestones.rows)} milestone(s) done; {len(blockers)} unresolved "
         f"blocker(s), {critical} critical; {unhealthy} of {len(images.rows)} image tag(s) "
-        "not healthy."
+        "not healthy"
+        + (f"; CI tests failed on the current build of {failing} tag(s)." if failing else ".")
     )
     return Report(
         kind="release",
@@ -308,6 +311,15 @@ def release_report(*, release: Release, user) -> Report:
         sections=[milestones, blocker_section, migrations, images],
         members_view=bool(user.is_authenticated),
     )
+
+
+def _tests_words(state) -> str:
+    """CI's verdict on the tag's current build, as fedimage.ci recorded it in health."""
+    if not state.digest:
+        return ""
+    if state.test_verdict and state.test_digest == state.digest:
+        return ("\u2717 " if state.tests_failed else "") + state.test_words
+    return "not tested yet"
 
 
 def _absolute(url: str, base_url: str) -> str:
