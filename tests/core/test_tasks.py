@@ -73,7 +73,7 @@ def test_every_task_is_a_fedimage_task_with_an_explicit_name_and_coherent_limits
 
 def test_every_task_is_routed_to_a_declared_queue():
     declared = {queue.name for queue in settings.CELERY_TASK_QUEUES}
-    assert declared == {"default", "trackers", "health", "notifications"}
+    assert declared == {"default", "trackers", "health", "notifications", "bus"}
     for name in fedimage_tasks():
         routed = app.amqp.router.route({}, name)["queue"].name
         assert routed in declared, name
