@@ -26,7 +26,7 @@ APPS = [
 
 class FedimageAPIRoot(APIRootView):
     """The fedimage API: the initiative (releases, milestones, subprojects, migrations,
-    blockers), image health, tracked upstream issues, meetings and reports.
+    blockers), image health, CI test runs, tracked upstream issues, meetings and reports.
 
     Anyone reads what is public; signed-in members file blockers and vote; leads steer.
     The OpenAPI schema is at /api/schema/, its documentation at /api/docs/.

@@ -20,6 +20,7 @@ def test_the_api_root_lists_every_apps_endpoints(client):
         "trackers/sources": "/api/trackers/sources/",
         "trackers/issues": "/api/trackers/issues/",
         "trackers/runs": "/api/trackers/runs/",
+        "ci/runs": "/api/ci/runs/",
         "meetings/action-items": "/api/meetings/action-items/",
         "meetings/reviews": "/api/meetings/reviews/",
         "meetings": "/api/meetings/",
