@@ -4,10 +4,12 @@ Called by name from settings or a library, not from our code:
 """
 
 from fedimage.accounts import lockout, pipeline
+from fedimage.bus import consumer
 from fedimage.core import beat, cache, locks, outbox, tasks
 from fedimage.core import logging as core_logging
 
 lockout.lockout_response  # settings.AXES_LOCKOUT_CALLABLE
+consumer.TrackerIssueConsumer  # fedora-messaging consume --callback (README)
 pipeline.require_membership  # settings.SOCIAL_AUTH_PIPELINE
 pipeline.claim_username  # settings.SOCIAL_AUTH_PIPELINE
 pipeline.sync_account  # settings.SOCIAL_AUTH_PIPELINE

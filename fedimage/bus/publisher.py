@@ -12,7 +12,7 @@ import copy
 import os
 import threading
 from typing import Any
-from urllib.parse import urlsplit, urlunsplit
+from urllib.parse import urlsplit
 
 import jsonschema
 from django.conf import settings
@@ -93,16 +93,6 @@ def _cap_reconnect_delay(api: Any) -> None:
     factory = getattr(getattr(api, "_twisted_service", None), "factory", None)
     if factory is not None and hasattr(factory, "maxDelay"):
         factory.maxDelay = settings.BUS_RECONNECT_MAX_DELAY
-
-
-def broker_display() -> str:
-    """The broker's address without credentials, for pages and logs."""
-    url = settings.BUS_AMQP_URL or str(configure().get("amqp_url", ""))
-    parts = urlsplit(url)
-    host = parts.hostname or ""
-    if parts.port:
-        host = f"{host}:{parts.port}"
-    return urlunsplit((parts.scheme, host, parts.path, "", ""))
 
 
 def scrub(text: str) -> str:

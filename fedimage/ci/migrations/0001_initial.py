@@ -10,7 +10,7 @@ class Migration(migrations.Migration):
     initial = True
 
     dependencies = [
-        ('health', '0006_tag_tests'),
+        ('health', '0007_tag_tests'),
         ('initiative', '0005_delete_snapshot'),
         ('trackers', '0002_sync_run_interrupted'),
     ]

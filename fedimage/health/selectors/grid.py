@@ -32,12 +32,16 @@ CHANGES_PAGE_SIZE = 50
 
 # What the summaries embedded in other pages show of a tag, and what the grid adds.
 SUMMARY_TAG_FIELDS = ("id", "image_id", "tag", "order", "state", "reason", "built_at",
-                      "digest_seen_at", "state_since")  # fmt: skip
+                      "digest_seen_at", "state_since",
+                      # CI's verdict on the current build (written by fedimage.ci)
+                      "digest", "test_verdict", "test_words", "test_url",
+                      "test_digest")  # fmt: skip
 GRID_TAG_FIELDS = (*SUMMARY_TAG_FIELDS, "arches", "version", "built_source", "base_words",
                    "blocker_id", "recent", "cadence", "signed")  # fmt: skip
 IMAGE_FIELDS = ("id", "key", "name", "registry", "repository", "expected_arches", "order",
                 "max_age_hours", "signature_expected", "subproject", "milestone", "base",
-                "grace_hours", "insecure", "notes", "active", "tags")  # fmt: skip
+                "grace_hours", "insecure", "notes", "active", "tags", "signature_kind",
+                "signature_lookaside")  # fmt: skip
 DIGEST_FIELDS = ("id", "tag_id", "digest", "first_seen", "built_at", "built_source", "version",
                  "arches", "signed")  # fmt: skip
 

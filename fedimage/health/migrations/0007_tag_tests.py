@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('health', '0005_signature_kind'),
+        ('health', '0006_signature_kind'),
     ]
 
     operations = [

@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('health', '0004_fill_poll_summaries'),
+        ('health', '0005_poll_run_follows'),
     ]
 
     operations = [
