@@ -356,8 +356,7 @@ NOTIFICATIONS_MATRIX_TOKEN_ENV = env.str(
 # Links in notifications are made absolute with this.
 NOTIFICATIONS_SITE_URL = env.str("NOTIFICATIONS_SITE_URL", default="http://localhost:8000")
 
-# bus: the Fedora message bus (fedora-messaging); off unless a broker is configured, by URL (TLS
-# files as fedora-messaging's `tls`) or by its config file, which the variables here override.
+# bus: the Fedora message bus, off unless a broker is configured; ci: CI results (README).
 BUS_AMQP_URL = env.str("FEDIMAGE_BUS_AMQP_URL", default="")
 BUS_CONFIG_FILE = env.str("FEDORA_MESSAGING_CONF", default="")
 BUS_EXCHANGE = env.str("FEDIMAGE_BUS_EXCHANGE", default="")  # empty: the file's, or amq.topic
@@ -365,23 +364,16 @@ BUS_TOPIC_PREFIX = env.str("FEDIMAGE_BUS_TOPIC_PREFIX", default=None)  # org.fed
 BUS_TLS = {k: env.str(f"FEDIMAGE_BUS_{k.upper()}", default="") for k in ("ca_cert", "certfile")}
 BUS_TLS["keyfile"] = env.str("FEDIMAGE_BUS_KEYFILE", default="")
 BUS_PUBLISH_TIMEOUT = env.float("FEDIMAGE_BUS_PUBLISH_TIMEOUT", default=15.0)
-BUS_RECONNECT_MAX_DELAY = env.float("FEDIMAGE_BUS_RECONNECT_MAX_DELAY", default=60.0)
 BUS_KEEP_DAYS = env.int("FEDIMAGE_BUS_KEEP_DAYS", default=14)
 BUS_GROUPS = env.list("FEDIMAGE_BUS_GROUPS", default=[])  # FAS groups every message names
-BUS_SITE_URL = env.str("FEDIMAGE_SITE_URL", default=NOTIFICATIONS_SITE_URL)  # absolute links
-CELERY_TASK_QUEUES.append(Queue("bus"))
-CELERY_TASK_ROUTES["bus.*"] = {"queue": "bus"}
-_bus_retry = env.float("FEDIMAGE_BUS_RETRY_INTERVAL_SECONDS", default=60.0)
-CELERY_BEAT_SCHEDULE["bus-publish-pending"] = {
-    "task": "bus.publish_pending",
-    "schedule": _bus_retry,
-}
-CELERY_BEAT_SCHEDULE["bus-housekeeping"] = {"task": "bus.housekeeping", "schedule": 600.0}
-# ci: test runs read from a tracker source's issues; whether a failed run opens a blocker.
 CI_REPORT_SOURCE = env.str("CI_REPORT_SOURCE", default="fedora-bootc-workflow-report")
 CI_FAILED_RUN_OPENS_BLOCKER = env.bool("CI_FAILED_RUN_OPENS_BLOCKER", default=False)
-_ci_refresh = env.float("CI_REFRESH_INTERVAL_SECONDS", default=300.0)
-CELERY_BEAT_SCHEDULE["ci-refresh"] = {"task": "ci.refresh", "schedule": _ci_refresh}
+CELERY_TASK_QUEUES.append(Queue("bus"))
+CELERY_TASK_ROUTES["bus.*"] = {"queue": "bus"}
+_retry = env.float("FEDIMAGE_BUS_RETRY_INTERVAL_SECONDS", default=60.0)
+CELERY_BEAT_SCHEDULE["bus-publish-pending"] = {"task": "bus.publish_pending", "schedule": _retry}
+CELERY_BEAT_SCHEDULE["bus-housekeeping"] = {"task": "bus.housekeeping", "schedule": 600.0}
+CELERY_BEAT_SCHEDULE["ci-refresh"] = {"task": "ci.refresh", "schedule": 300.0}
 
 # The initiative file loaded by `make run` (and by load_initiative without a path).
 INITIATIVE_FILE = Path(env.str("INITIATIVE_FILE", default=str(BASE_DIR / "initiative.toml")))

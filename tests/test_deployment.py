@@ -231,7 +231,7 @@ def test_compose_serves_plain_http_mounts_the_initiative_file_and_runs_a_worker_
         for name, service in services.items()
         if name.startswith("worker")
     }
-    assert sorted(queues.values()) == ["default", "health", "notifications", "trackers"]
+    assert sorted(queues.values()) == ["bus", "default", "health", "notifications", "trackers"]
     assert "--appendonly" in services["redis"]["command"]
     dockerfile = (ROOT / "Dockerfile").read_text()
     copied = [line for line in dockerfile.splitlines() if line.startswith("COPY")]

@@ -25,8 +25,8 @@ STAGE_KEYS = {
 
 
 def absolute(path: str) -> str:
-    """A page's absolute URL on the dashboard (FEDIMAGE_SITE_URL)."""
-    return settings.BUS_SITE_URL.rstrip("/") + path
+    """A page's absolute URL on the dashboard (NOTIFICATIONS_SITE_URL, as in notifications)."""
+    return settings.NOTIFICATIONS_SITE_URL.rstrip("/") + path
 
 
 def _username(user: Any) -> str | None:

@@ -30,6 +30,9 @@ REFUSED = (
     jsonschema.ValidationError,  # what Message.validate() raises
 )
 
+# The longest wait between two reconnection attempts while the broker is away (seconds).
+RECONNECT_MAX_DELAY = 60.0
+
 _configured_lock = threading.Lock()
 _configured = False
 
@@ -92,7 +95,7 @@ def _cap_reconnect_delay(api: Any) -> None:
     """
     factory = getattr(getattr(api, "_twisted_service", None), "factory", None)
     if factory is not None and hasattr(factory, "maxDelay"):
-        factory.maxDelay = settings.BUS_RECONNECT_MAX_DELAY
+        factory.maxDelay = RECONNECT_MAX_DELAY
 
 
 def scrub(text: str) -> str:

@@ -41,5 +41,5 @@ def bus(settings, relay: Relay, tap: Tap) -> Tap:
     settings.BUS_EXCHANGE = tap.exchange
     settings.BUS_TOPIC_PREFIX = ""
     settings.BUS_PUBLISH_TIMEOUT = 3.0
-    settings.BUS_SITE_URL = "https://fedimage.example.org"
+    settings.NOTIFICATIONS_SITE_URL = "https://fedimage.example.org"
     return tap
