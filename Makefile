@@ -35,6 +35,8 @@ lint: install  ## ruff, mypy, import layers (import-linter), dead code (vulture)
 	@# No module imports another's private (_underscored) names.
 	! grep -rnE --include='*.py' '^\s*from (fedimage|trackers)\S* import ([^#]*[ ,(])?_[A-Za-z]' \
 	  fedimage trackers | grep -v ' as _'
+	@# vulture must run (a missing binary would make the grep below pass silently).
+	test -x $(BIN)/vulture
 	! $(BIN)/vulture | grep -Ev "unused (variable|attribute|property) '"
 	@# No module of an app over 500 lines.
 	@find fedimage trackers -name '*.py' -not -path '*/migrations/*' | xargs wc -l \
