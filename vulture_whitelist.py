@@ -5,7 +5,7 @@ Called by name from settings or a library, not from our code:
 
 from fedimage.accounts import lockout, pipeline
 from fedimage.bus import consumer
-from fedimage.core import beat, cache, locks, outbox, tasks
+from fedimage.core import beat, cache, locks, outbox, pagecache, tasks
 from fedimage.core import logging as core_logging
 
 lockout.lockout_response  # settings.AXES_LOCKOUT_CALLABLE
@@ -21,6 +21,10 @@ tasks.Task  # the Celery app's task_cls (fedimage/celery.py)
 locks.Lease.check  # public API of the lease a long job holds (runtime)
 outbox.pending_count  # the outbox's gauges, for /metrics (runtime)
 outbox.oldest_pending_age  # the outbox's gauges, for /metrics (runtime)
+pagecache.FetchMiddleware.process_view  # Django's middleware protocol
+pagecache.cached_pages  # tests: every main page is registered (tests/core/test_pagecache.py)
+pagecache.is_version_bump  # tests that count on-commit callbacks leave the cache's out
+pagecache.bump_all  # tests/conftest.py: no test sees a page another cached
 
 # New with the sync pipeline and not called yet: the trackers engineer uses or removes it.
 from trackers.sync import ledger

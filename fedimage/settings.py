@@ -66,6 +66,8 @@ MIDDLEWARE = [
     "fedimage.core.middleware.HeadAsGetMiddleware",  # HEAD wherever GET works
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.middleware.http.ConditionalGetMiddleware",  # 304 for an unchanged page
+    "fedimage.core.pagecache.StoreMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -74,6 +76,7 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    "fedimage.core.pagecache.FetchMiddleware",  # last: it needs the URL's name
 ]
 
 ROOT_URLCONF = "fedimage.urls"
@@ -104,7 +107,9 @@ if "DATABASE_URL" not in env or not env.str(
     # The embedded defaults keep their SQLite file and broker queue here.
     VAR_DIR.mkdir(parents=True, exist_ok=True)
 DATABASES["default"]["ATOMIC_REQUESTS"] = False
-DATABASES["default"].setdefault("CONN_MAX_AGE", env.int("CONN_MAX_AGE", default=0))
+# Persistent connections (2-4x on small pages), checked before reuse (a db restart fails none).
+DATABASES["default"].setdefault("CONN_MAX_AGE", env.int("CONN_MAX_AGE", default=60))
+DATABASES["default"].setdefault("CONN_HEALTH_CHECKS", env.bool("CONN_HEALTH_CHECKS", default=True))
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 REDIS_URL = env.str("REDIS_URL", default="")
@@ -119,7 +124,11 @@ if REDIS_URL:
         }
     }
 else:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+    # One for web, worker and beat (the page cache's versions must be the same in all three).
+    _files = "django.core.cache.backends.filebased.FileBasedCache"
+    CACHES = {"default": {"BACKEND": _files, "LOCATION": str(VAR_DIR / "cache")}}
+# Pages from the cache (fedimage/core/pagecache.py) at most this long; 0: off.
+PAGE_CACHE_SECONDS = env.int("PAGE_CACHE_SECONDS", default=60)
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},

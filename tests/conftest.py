@@ -5,11 +5,18 @@ from pathlib import Path
 import pytest
 from django.contrib.auth.models import Group
 
+from fedimage.core import pagecache
 from fedimage.core.initiative_file import load_initiative_file
 from fedimage.initiative.rules import LEAD_GROUP
 
 ROOT = Path(__file__).resolve().parent.parent
 INITIATIVE_FILE = ROOT / "initiative.toml"
+
+
+@pytest.fixture(autouse=True)
+def _fresh_page_cache():
+    """No test sees a page another cached: each starts with new versions of every topic."""
+    pagecache.bump_all()
 
 
 @pytest.fixture

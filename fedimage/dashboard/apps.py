@@ -7,3 +7,8 @@ class DashboardConfig(AppConfig):
     name = "fedimage.dashboard"
     label = "dashboard"
     verbose_name = "Dashboard"
+
+    def ready(self) -> None:
+        from fedimage.dashboard import caching
+
+        caching.connect()

@@ -1,0 +1,129 @@
+"""Which pages are served from the page cache, and which data each one shows.
+
+The topics (fedimage.core.pagecache): what people change by hand (`initiative`, `meetings`,
+`accounts`, `notifications`: rare, so every page depends on them) and what the background jobs
+change all day (`issues`, `trackers`, `health`: only the pages that show them). A tracker sync
+that changes nothing bumps `trackers` (its ledger) but not `issues`, so pages listing issues
+and blockers stay cached through the five-minute syncs.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group
+from django.contrib.auth.signals import user_logged_out
+from django.db.models.signals import post_save
+
+from fedimage.accounts.models import Profile
+from fedimage.core import pagecache
+from fedimage.health.models import (
+    DigestFacts,
+    DigestRecord,
+    PollRun,
+    Sample,
+    StateChange,
+    TagState,
+    WatchedImage,
+)
+from fedimage.initiative.models import (
+    Blocker,
+    Initiative,
+    Migration,
+    Milestone,
+    Release,
+    Subproject,
+)
+from fedimage.meetings.models import ActionItem, BlockerReview, Decision, Meeting, Vote
+from fedimage.notifications.models import Event, Notification, Subscription
+from trackers.models import RateBudget, SyncRun, SyncRunDay, TrackedIssue, TrackerSource
+
+BASE = ("initiative", "meetings", "accounts")
+ISSUES = (*BASE, "issues")
+HEALTH = (*BASE, "health")
+ALL_DATA = (*BASE, "issues", "health")
+
+
+def _api(names: list[str], topics: tuple[str, ...], *, prefix: str = "api-") -> dict:
+    """The router's list and detail URL names of each viewset basename."""
+    return {f"{prefix}{name}-{kind}": topics for name in names for kind in ("list", "detail")}
+
+
+PAGES: dict[str, tuple[str, ...]] = {
+    "dashboard:overview": ALL_DATA,
+    "dashboard:release-detail": ISSUES,
+    "dashboard:milestone-detail": ALL_DATA,
+    "dashboard:subproject-detail": ALL_DATA,
+    "dashboard:blocker-list": ISSUES,
+    "dashboard:blocker-detail": ISSUES,
+    "dashboard:changes": BASE,
+    "health:grid": HEALTH,
+    "health:image": HEALTH,
+    "trackers:sync-status": (*ISSUES, "trackers"),
+    "trackers:source-detail": (*ISSUES, "trackers"),
+    "trackers:issue-list": ISSUES,
+    "trackers:board": (*ISSUES, "trackers"),
+    "meetings:list": BASE,
+    "meetings:detail": ALL_DATA,
+    "meetings:present": ALL_DATA,
+    "meetings:minutes": ALL_DATA,
+    "reports:index": BASE,
+    "reports:upstream": ALL_DATA,
+    "reports:upstream-export": ALL_DATA,
+    "reports:release": ALL_DATA,
+    "reports:release-export": ALL_DATA,
+    "reports:charts": HEALTH,
+    "feeds:blockers": ISSUES,
+    "feeds:calendar": BASE,
+    "notifications:subscriptions": (*BASE, "notifications"),
+    # The API's lists and objects.
+    "api-root": BASE,
+    **_api(["release", "milestone", "subproject", "migration", "blocker"], ISSUES),
+    **_api(["health-image", "health-tag"], HEALTH, prefix=""),
+    **_api(["tracker-source"], (*ISSUES, "trackers"), prefix=""),
+    **_api(["tracked-issue"], ISSUES, prefix=""),
+    **_api(["sync-run"], (*BASE, "trackers"), prefix=""),
+    **_api(["meeting", "action-item", "review"], BASE),
+    **_api(["report-upstream", "report-release"], ALL_DATA),
+}
+
+
+def _source_saved(sender: type, instance: TrackerSource, update_fields=None, **kwargs: Any) -> None:
+    # Sync state (cursor, last run, rate limit) is saved field by field; anything else (the
+    # initiative file renaming or re-pointing a source) also changes how issues are listed.
+    pagecache.bump("trackers") if update_fields else pagecache.bump("trackers", "issues")
+
+
+def _run_saved(sender: type, instance: SyncRun, **kwargs: Any) -> None:
+    # Issues are written in pages during a run; its end says whether any changed.
+    changed = instance.created or instance.updated or instance.removed
+    pagecache.bump("trackers", "issues") if changed else pagecache.bump("trackers")
+
+
+def _logged_out(sender: type, request, **kwargs: Any) -> None:
+    pagecache.forget_session(request)
+
+
+def connect() -> None:
+    """Register the pages and watch every model they show (called from DashboardConfig.ready)."""
+    pagecache.register_pages(PAGES)
+    for model in (Release, Milestone, Subproject, Migration, Blocker, Initiative):
+        pagecache.watch(model, "initiative")
+    for model in (Meeting, Decision, ActionItem, BlockerReview, Vote):
+        pagecache.watch(model, "meetings")
+    for model in (Subscription, Event, Notification):
+        pagecache.watch(model, "notifications")
+    # A profile holds the time zone pages are shown in.
+    for model in (get_user_model(), Group, Profile):
+        pagecache.watch(model, "accounts")
+    for model in (WatchedImage, TagState, StateChange):
+        pagecache.watch(model, "health")
+    for model in (DigestRecord, DigestFacts, Sample, PollRun):
+        pagecache.watch(model, "health", deletes=False)
+    pagecache.watch(TrackedIssue, "issues", deletes=False)
+    for model in (SyncRunDay, RateBudget):
+        pagecache.watch(model, "trackers", deletes=False)
+    post_save.connect(_source_saved, sender=TrackerSource, dispatch_uid="pagecache-source")
+    post_save.connect(_run_saved, sender=SyncRun, dispatch_uid="pagecache-run")
+    user_logged_out.connect(_logged_out, dispatch_uid="pagecache-logout")
