@@ -16,13 +16,13 @@ from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from itertools import pairwise
-from statistics import median
 
+from django.db.models import Count, Max
+from django.db.models.functions import TruncWeek
 from django.utils import timezone
 from django.utils.safestring import SafeString, mark_safe
 
-from fedimage.health.models import DigestRecord, TagState
+from fedimage.health.models import DigestRecord, TagState, WatchedImage
 from fedimage.initiative.models import (
     CLOSED_BLOCKER_STATUSES,
     Blocker,
@@ -361,96 +361,84 @@ def migration_chart(*, times: list[datetime], key: str = "chart-migration") -> C
 
 
 def cadence_chart(*, start: datetime, end: datetime, key: str = "chart-cadence") -> Chart:
-    """Image builds over time: one row per watched tag, one tick per build (new digest)."""
-    tags = list(
-        TagState.objects.filter(active=True, image__active=True)
-        .select_related("image")
-        .order_by("image__order", "image__key", "order", "tag")
+    """Image builds per week: one row per watched image, one cell per calendar week.
+
+    Counted by the database (builds per image and week), so the chart is as large as the list
+    of images whatever the number of tags and builds: a year of data draws what a day does.
+    """
+    images = list(
+        WatchedImage.objects.filter(active=True).order_by("order", "key").values_list("pk", "key")
     )
-    builds: dict[int, list[datetime]] = defaultdict(list)
-    for tag_id, built, seen in DigestRecord.objects.filter(
-        tag__in=[t.pk for t in tags], first_seen__gte=start, first_seen__lte=end
-    ).values_list("tag_id", "built_at", "first_seen"):
-        moment = built if built and start <= built <= end else seen
-        builds[tag_id].append(moment)
-    row_h = 30
-    height = TOP + row_h * max(len(tags), 1) + BOTTOM
+    first_week = _week_start(start)
+    weeks = [first_week + timedelta(weeks=k) for k in range((end - first_week).days // 7 + 1)]
+    counts: dict[tuple[int, datetime], int] = {}
+    for image_id, week, n in (
+        DigestRecord.objects.filter(
+            tag__active=True, tag__image__active=True, first_seen__gte=start, first_seen__lte=end
+        )
+        .annotate(week=TruncWeek("first_seen"))
+        .values_list("tag__image_id", "week")
+        .annotate(n=Count("id"))
+        .values_list("tag__image_id", "week", "n")
+    ):
+        counts[image_id, _week_start(week)] = n
+    # A tag's current digest is its newest build: no need to read the digest history.
+    last_builds = dict(
+        TagState.objects.filter(active=True, image__active=True)
+        .values_list("image_id")
+        .annotate(last=Max("digest_seen_at"))
+        .values_list("image_id", "last")
+    )
+    row_h = 18
+    height = TOP + 22 + row_h * max(len(images), 1) + BOTTOM
     title = "Image build cadence"
     description = (
-        f"Builds (new digests) of every watched tag from {timezone.localtime(start):%Y-%m-%d} "
-        f"to {timezone.localtime(end):%Y-%m-%d}, one mark per build."
+        f"Builds (new digests) of every watched image per week from "
+        f"{timezone.localtime(start):%Y-%m-%d} to {timezone.localtime(end):%Y-%m-%d}; "
+        "the darker a cell, the more builds that week."
     )
     svg = _svg_root(key, title, description, height)
-    plot_w = WIDTH - 8 - RIGHT
-    span = (end - start).total_seconds() or 1
+    label_w = 190
+    cell_w = (WIDTH - RIGHT - label_w) / max(len(weeks), 1)
+    top_count = max(counts.values(), default=0)
     axes = ET.SubElement(svg, "g", {"class": "chart-axes"})
-    for k in range(5):
-        x = round(8 + plot_w * k / 4, 1)
-        when = start + (end - start) * k / 4
-        ET.SubElement(
-            axes,
-            "line",
-            {
-                "x1": str(x),
-                "x2": str(x),
-                "y1": str(TOP - 6),
-                "y2": str(height - BOTTOM),
-                "class": "chart-grid",
-                "stroke": "currentColor",
-                "stroke-opacity": "0.25",
-            },
-        )
-        anchor = "start" if k == 0 else "end" if k == 4 else "middle"
-        text = ET.SubElement(
-            axes, "text", {"x": str(x), "y": str(height - 10), "text-anchor": anchor}
-        )
-        text.text = f"{timezone.localtime(when):%b %d}"
+    for k, week in enumerate(weeks):
+        if k % 2 == 0:
+            x = round(label_w + cell_w * k, 1)
+            text = ET.SubElement(axes, "text", {"x": str(x), "y": str(TOP + 10)})
+            text.text = f"{timezone.localtime(week):%b %d}"
     table = []
-    for r, tag in enumerate(tags):
-        y = TOP + row_h * r + 18
-        name = f"{tag.image.key}:{tag.tag}"
-        moments = sorted(builds.get(tag.pk, []))
-        g = ET.SubElement(svg, "g", {"class": "chart-row", "data-tag": name})
-        label = ET.SubElement(g, "text", {"x": "8", "y": str(y - 8), "font-size": "11"})
-        label.text = f"{name} ({len(moments)})"
-        ET.SubElement(
-            g,
-            "line",
-            {
-                "x1": "8",
-                "x2": str(WIDTH - RIGHT),
-                "y1": str(y),
-                "y2": str(y),
-                "stroke": "currentColor",
-                "stroke-opacity": "0.35",
-            },
-        )
-        for moment in moments:
-            x = round(8 + plot_w * (moment - start).total_seconds() / span, 1)
-            tick = ET.SubElement(
+    for r, (image_id, image_key) in enumerate(images):
+        y = TOP + 22 + row_h * r
+        g = ET.SubElement(svg, "g", {"class": "chart-row", "data-image": image_key})
+        row = [counts.get((image_id, week), 0) for week in weeks]
+        label = ET.SubElement(g, "text", {"x": "8", "y": str(y + 12), "font-size": "11"})
+        label.text = f"{image_key[:26]} ({sum(row)})"
+        for k, n in enumerate(row):
+            if not n:
+                continue
+            ET.SubElement(
                 g,
                 "rect",
                 {
-                    "class": "chart-tick",
-                    "x": str(x - 1.5),
-                    "y": str(y - 6),
-                    "width": "3",
-                    "height": "12",
-                    "fill": "currentColor",
-                    "data-date": moment.isoformat(),
+                    "class": "chart-cell",
+                    "x": str(round(label_w + cell_w * k + 1, 1)),
+                    "y": str(y + 2),
+                    "width": str(round(cell_w - 2, 1)),
+                    "height": str(row_h - 4),
+                    "fill-opacity": str(round(0.25 + 0.75 * n / top_count, 2)),
+                    "data-week": f"{timezone.localtime(weeks[k]):%Y-%m-%d}",
+                    "data-count": str(n),
                 },
             )
-            ET.SubElement(
-                tick, "title"
-            ).text = f"{name} built {timezone.localtime(moment):%Y-%m-%d %H:%M}"
-        gaps = [b - a for a, b in pairwise(moments)]
-        typical = f"{median(gaps).total_seconds() / 86400:.1f} days" if gaps else ""
-        last = f"{timezone.localtime(moments[-1]):%Y-%m-%d}" if moments else "—"
-        table.append([name, str(len(moments)), typical or "—", last])
-    if not tags:
-        ET.SubElement(svg, "text", {"x": "8", "y": str(TOP + 18)}).text = "No watched image."
+        last = last_builds.get(image_id)
+        table.append(
+            [image_key, str(sum(row)), f"{timezone.localtime(last):%Y-%m-%d}" if last else "—"]
+        )
+    if not images:
+        ET.SubElement(svg, "text", {"x": "8", "y": str(TOP + 40)}).text = "No watched image."
     silent = [row[0] for row in table if row[1] == "0"]
-    summary = f"{sum(int(row[1]) for row in table)} build(s) across {len(tags)} tag(s)"
+    summary = f"{sum(int(row[1]) for row in table)} build(s) across {len(images)} image(s)"
     summary += f"; no build at all for {', '.join(silent)}." if silent else "."
     return Chart(
         key=key,
@@ -458,9 +446,16 @@ def cadence_chart(*, start: datetime, end: datetime, key: str = "chart-cadence")
         description=description,
         svg=mark_safe(ET.tostring(svg, encoding="unicode")),  # noqa: S308 (built by ElementTree, escaped)
         summary=summary,
-        columns=["Tag", "Builds", "Typical gap", "Last build"],
+        columns=["Image", "Builds in the window", "Last build"],
         table=table,
     )
+
+
+def _week_start(moment: datetime) -> datetime:
+    """Midnight of the Monday starting the (local) calendar week of `moment`."""
+    local = timezone.localtime(moment)
+    monday = local - timedelta(days=local.weekday())
+    return monday.replace(hour=0, minute=0, second=0, microsecond=0)
 
 
 def initiative_charts(*, user, weeks: int = DEFAULT_WEEKS, end: datetime | None = None):
