@@ -11,11 +11,9 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
-from functools import reduce
-from operator import or_
 from urllib.parse import urlsplit
 
-from django.db.models import Q
+from django.db.models import Exists, OuterRef
 from django.urls import reverse
 from django.utils import timezone
 
@@ -307,10 +305,33 @@ def _health(since: datetime, until: datetime) -> tuple[list[HealthItem], list[He
 
 
 def _upstream(user, since: datetime, until: datetime) -> list[UpstreamItem]:
-    """Tracked upstream issues that blockers link to and that closed in the window."""
+    """Tracked upstream issues that blockers link to and that closed in the window.
+
+    Read from the issues that closed in the window and that a blocker tracks (matched in SQL
+    on the blocker's stored project and number), then those blockers: two bounded queries,
+    however many blockers ever tracked an issue.
+    """
+    tracked = blockers_visible_to(user).filter(
+        tracking_project=OuterRef("project"), tracking_number=OuterRef("number")
+    )
+    issues = TrackedIssue.objects.filter(
+        Exists(tracked),
+        state=IssueState.CLOSED,
+        closed_at__gt=since,
+        closed_at__lte=until,
+        removed=False,
+    )
+    if not can_see_private(user):
+        issues = issues.filter(confidential=False)
+    closed = list(issues.defer("body").order_by("closed_at"))
+    if not closed:
+        return []
     linked = (
         blockers_visible_to(user)
-        .exclude(tracking_url="")
+        .filter(
+            tracking_project__in={i.project for i in closed},
+            tracking_number__in={i.number for i in closed},
+        )
         .values_list("pk", "title", "tracking_url")
     )
     wanted: dict[tuple[str, int], list[tuple[int, str, str | None]]] = defaultdict(list)
@@ -319,20 +340,9 @@ def _upstream(user, since: datetime, until: datetime) -> list[UpstreamItem]:
         if parsed is not None:
             host, project, number = parsed
             wanted[project, number].append((pk, title, host))
-    if not wanted:
-        return []
-    issues = TrackedIssue.objects.filter(
-        reduce(or_, (Q(project=p, number=n) for p, n in wanted)),
-        state=IssueState.CLOSED,
-        closed_at__gt=since,
-        closed_at__lte=until,
-        removed=False,
-    )
-    if not can_see_private(user):
-        issues = issues.filter(confidential=False)
     out = []
-    for issue in issues.order_by("closed_at"):
-        for pk, title, host in wanted[issue.project, issue.number]:
+    for issue in closed:
+        for pk, title, host in wanted.get((issue.project, issue.number), []):
             if host is not None and urlsplit(issue.web_url).hostname != host:
                 continue
             out.append(
