@@ -8,6 +8,7 @@ import pytest
 from django.db import transaction
 from django.utils import timezone
 
+from fedimage.core import pagecache
 from fedimage.initiative.models import Milestone, MilestoneStatus, Severity
 from fedimage.initiative.services import blocker_file, blocker_update, milestone_set_status
 from fedimage.meetings.models import ActionStatus
@@ -49,7 +50,7 @@ def test_filing_a_critical_blocker_records_an_event_queued_after_commit(
     [event] = events(EventKind.BLOCKER_CRITICAL)
     assert event.subject == f"Critical blocker filed: #{blocker.pk} Upgrades loop"
     assert event.url == blocker.get_absolute_url()
-    assert len(callbacks) == 1
+    assert len([c for c in callbacks if not pagecache.is_version_bump(c)]) == 1
 
 
 def test_a_major_blocker_is_no_event_until_raised_to_critical(member):
