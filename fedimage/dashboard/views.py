@@ -16,8 +16,10 @@ from django.core.paginator import Paginator
 from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.cache import patch_vary_headers
+from django.utils.http import urlencode
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from fedimage.core.permissions import allowed, message, require
@@ -32,9 +34,13 @@ from fedimage.initiative.forms import (
     MilestoneStatusForm,
 )
 from fedimage.initiative.history import change_feed
-from fedimage.initiative.models import BlockerStatus, Migration
+from fedimage.initiative.models import Blocker, BlockerStatus, Migration
 from fedimage.meetings import services as meeting_services
 from trackers import selectors as tracker_selectors
+
+# A page about one release, milestone or subproject lists this many of its blockers, with a
+# link to all of them in the (paginated) blocker list.
+BLOCKERS_SHOWN = 25
 
 
 @require_GET
@@ -72,16 +78,13 @@ def release_detail(request: HttpRequest, key: str) -> HttpResponse:
     user = request.user
     release = selectors.release_get(key=key)
     milestones = tracker_selectors.milestones_with_progress(user=user, release=release)
-    blockers = list(
-        tracker_selectors.blockers_with_flags(
-            user=user, filters={"status": "unresolved", "release": release}
-        )
-    )
-    blockers.sort(key=selectors.severity_sort_key)
+    blockers, total = _most_pressing(user, {"status": "unresolved", "release": release})
     context = {
         "release": release,
         "milestones": milestones,
         "blockers": blockers,
+        "blockers_total": total,
+        "blockers_all_url": _all_blockers_url(release=release.key),
         "changes": change_feed(
             user=user,
             limit=20,
@@ -91,6 +94,22 @@ def release_detail(request: HttpRequest, key: str) -> HttpResponse:
         ),
     }
     return render(request, "initiative/release_detail.html", context)
+
+
+def _most_pressing(user, filters: dict) -> tuple[list[Blocker], int]:
+    """The first BLOCKERS_SHOWN blockers matching, most pressing first, and how many match."""
+    blockers = tracker_selectors.blockers_with_flags(user=user, filters=filters)
+    return list(selectors.most_pressing_first(blockers)[:BLOCKERS_SHOWN]), blockers.count()
+
+
+def _all_blockers_url(**filters: str) -> str:
+    """The blocker list filtered to what a page shows the first of."""
+    return f"{reverse('dashboard:blocker-list')}?{urlencode(filters)}"
+
+
+def _blocker_ids(user, filters: dict) -> list[int]:
+    """Every matching blocker's id (the history of them all, not only of those shown)."""
+    return list(selectors.blocker_list(user=user, filters=filters).values_list("pk", flat=True))
 
 
 @require_http_methods(["GET", "POST"])
@@ -105,13 +124,12 @@ def milestone_detail(request: HttpRequest, key: str) -> HttpResponse:
             services.milestone_set_status(milestone=milestone, user=user, **form.cleaned_data)
             messages.success(request, f"Status of “{milestone.title}” recorded.")
             return redirect(milestone)
-    blockers = list(
-        tracker_selectors.blockers_with_flags(user=user, filters={"milestone": milestone})
-    )
-    blockers.sort(key=lambda b: (b.is_closed, *selectors.severity_sort_key(b)))
+    blockers, total = _most_pressing(user, {"milestone": milestone})
     context = {
         "milestone": milestone,
         "blockers": blockers,
+        "blockers_total": total,
+        "blockers_all_url": _all_blockers_url(milestone=milestone.key, status=""),
         "form": form,
         "health_rows": health_selectors.health_grid(milestone=milestone),
         "changes": change_feed(
@@ -119,7 +137,7 @@ def milestone_detail(request: HttpRequest, key: str) -> HttpResponse:
             limit=30,
             milestones=[milestone.pk],
             migrations=[],
-            blockers=[b.pk for b in blockers],
+            blockers=_blocker_ids(user, {"milestone": milestone}),
         ),
     }
     return render(
@@ -150,10 +168,7 @@ def subproject_detail(request: HttpRequest, key: str) -> HttpResponse:
             services.migration_set_stage(migration=migration, user=user, **form.cleaned_data)
             messages.success(request, f"Migration stage of {subproject.name} recorded.")
             return redirect(subproject)
-    blockers = list(
-        tracker_selectors.blockers_with_flags(user=user, filters={"subproject": subproject})
-    )
-    blockers.sort(key=lambda b: (b.is_closed, *selectors.severity_sort_key(b)))
+    blockers, total = _most_pressing(user, {"subproject": subproject})
     row = selectors.matrix_row(subproject)
     context = {
         "subproject": subproject,
@@ -162,13 +177,15 @@ def subproject_detail(request: HttpRequest, key: str) -> HttpResponse:
         "health_rows": health_selectors.health_grid(subproject=subproject),
         "health_evidence": health_selectors.base_evidence_by_subproject().get(subproject.pk),
         "blockers": blockers,
+        "blockers_total": total,
+        "blockers_all_url": _all_blockers_url(subproject=subproject.key, status=""),
         "form": form,
         "changes": change_feed(
             user=user,
             limit=30,
             milestones=[],
             migrations=[migration.pk] if migration else [],
-            blockers=[b.pk for b in blockers],
+            blockers=_blocker_ids(user, {"subproject": subproject}),
         ),
     }
     return render(

@@ -9,6 +9,7 @@ from fedimage.initiative.models import (
     Category,
     Milestone,
     MilestoneStatus,
+    Release,
     Severity,
     Stage,
     Subproject,
@@ -99,6 +100,12 @@ class BlockerFilterForm(forms.Form):
         queryset=Subproject.objects.all(),
         to_field_name="key",
         empty_label="Any subproject",
+    )
+    release = forms.ModelChoiceField(
+        required=False,
+        queryset=Release.objects.all(),
+        to_field_name="key",
+        empty_label="Any release",
     )
     upstream_fixed = forms.BooleanField(
         required=False,

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from django.db.models import Count, Prefetch, Q, QuerySet
+from django.db.models import Case, Count, IntegerField, Prefetch, Q, QuerySet, Value, When
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
@@ -295,3 +295,19 @@ def release_blocker_ids(*, user, release: Release) -> list[int]:
 
 def severity_sort_key(blocker: Blocker) -> tuple[int, float]:
     return SEVERITY_RANK[blocker.severity], -blocker.created_at.timestamp()
+
+
+def most_pressing_first(blockers: QuerySet[Blocker]) -> QuerySet[Blocker]:
+    """Unresolved before closed, then most severe, then newest: ordered in SQL, so it slices."""
+    return blockers.annotate(
+        closed_rank=Case(
+            When(status__in=CLOSED_BLOCKER_STATUSES, then=Value(1)),
+            default=Value(0),
+            output_field=IntegerField(),
+        ),
+        severity_rank=Case(
+            *(When(severity=s, then=Value(rank)) for s, rank in SEVERITY_RANK.items()),
+            default=Value(len(SEVERITY_RANK)),
+            output_field=IntegerField(),
+        ),
+    ).order_by("closed_rank", "severity_rank", "-created_at", "-id")
