@@ -2,12 +2,24 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import urlencode, urlsplit
 
-from django.db.models import Count, Exists, IntegerField, OuterRef, Q, QuerySet, Subquery, Sum
-from django.db.models.functions import Coalesce
+from django.db.models import (
+    Count,
+    Exists,
+    F,
+    IntegerField,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Sum,
+    Window,
+)
+from django.db.models.functions import Coalesce, RowNumber
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
@@ -16,6 +28,9 @@ from fedimage.initiative import selectors as initiative_selectors
 from fedimage.initiative.models import AWAITING_FIX, Blocker, Milestone, Release, Subproject
 from fedimage.initiative.rules import can_see_private
 from trackers.models import IssueState, SyncRun, TrackedIssue, TrackerKind, TrackerSource
+
+# A board column shows this many of its issues, with a link to all of them in the issue list.
+BOARD_COLUMN_SHOWN = 30
 
 
 def issues_visible_to(user) -> QuerySet[TrackedIssue]:
@@ -86,16 +101,55 @@ def board_get(*, name: str) -> TrackerSource:
     return get_object_or_404(TrackerSource, name=name, kind=TrackerKind.GITLAB)
 
 
-def board_columns(*, user, source: TrackerSource) -> list[tuple[str, list[TrackedIssue]]]:
-    """The board's columns in order (Open first, Closed last), each with its issues."""
+@dataclass(frozen=True)
+class BoardColumn:
+    """One column of a board: its most recently updated issues, how many it holds in all,
+    and the issue list's query string listing them all."""
+
+    name: str
+    issues: list[TrackedIssue]
+    total: int
+    query: str
+
+
+def board_columns(
+    *, user, source: TrackerSource, per_column: int = BOARD_COLUMN_SHOWN
+) -> list[BoardColumn]:
+    """The board's columns in order (Open first, Closed last), each with its newest issues.
+
+    Two queries whatever the board's size: the counts per column, and the `per_column` most
+    recently updated issues of each (a window function), without their bodies.
+    """
     names = ["Open", *source.board_columns, "Closed"]
-    columns: dict[str, list[TrackedIssue]] = {name: [] for name in names}
-    issues = (
-        issues_visible_to(user).filter(source=source, removed=False).order_by("-updated_at", "-id")
+    held = issues_visible_to(user).filter(source=source, removed=False)
+    totals: dict[str, int] = dict.fromkeys(names, 0)
+    for column, n in held.values_list("board_column").annotate(n=Count("id")).order_by():
+        totals[column or "Open"] = totals.get(column or "Open", 0) + n
+    shown: dict[str, list[TrackedIssue]] = {name: [] for name in totals}
+    newest = (
+        held.defer("body")
+        .annotate(
+            rank=Window(
+                RowNumber(),
+                partition_by=[F("board_column")],
+                order_by=[F("updated_at").desc(), F("id").desc()],
+            )
+        )
+        .filter(rank__lte=per_column)
+        .order_by("-updated_at", "-id")
     )
-    for issue in issues:
-        columns.setdefault(issue.board_column or "Open", []).append(issue)
-    return list(columns.items())
+    for issue in newest:
+        shown[issue.board_column or "Open"].append(issue)
+    return [
+        BoardColumn(name, shown[name][:per_column], totals[name], _column_query(source, name))
+        for name in totals
+    ]
+
+
+def _column_query(source: TrackerSource, column: str) -> str:
+    if column in ("Open", "Closed"):
+        return urlencode({"source": source.name, "state": column.lower()})
+    return urlencode({"source": source.name, "label": column})
 
 
 # What tracked issues add to the initiative's pages: linked-issue progress, fixed-upstream flags.

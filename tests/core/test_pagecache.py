@@ -12,6 +12,7 @@ from django.utils import timezone
 from fedimage.core import pagecache
 from fedimage.initiative.models import Blocker
 from fedimage.initiative.services import blocker_file, blocker_update
+from tests.dashboard.test_scale import PAGES
 from trackers.models import SyncRun, TrackerSource
 
 pytestmark = pytest.mark.django_db
@@ -171,7 +172,6 @@ def test_a_request_with_credentials_is_built_every_time(client, blocker, member)
 
 def test_every_main_page_and_api_list_is_served_from_the_cache():
     """The URL names the page cache knows follow the URL configuration (names get renamed)."""
-    from tests.dashboard.test_scale import PAGES
 
     for url in [*PAGES, "/meetings/1/", "/blockers/1/", "/notifications/", "/api/"]:
         assert resolve(url).view_name in pagecache.cached_pages(), url

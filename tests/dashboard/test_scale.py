@@ -18,6 +18,7 @@ from fedimage.initiative.services import blocker_file, blocker_update
 from fedimage.meetings.models import Meeting
 from fedimage.meetings.services import meeting_schedule, review_decide, vote_cast
 from trackers.models import SyncRun, TrackedIssue, TrackerSource
+from trackers.selectors import board_columns
 from trackers.sync.mapping import label_index
 
 pytestmark = pytest.mark.django_db
@@ -219,3 +220,17 @@ def test_the_link_to_all_blockers_lists_them_all(client, grower):
     response = client.get("/blockers/?release=f45&status=unresolved")
     assert response.status_code == 200
     assert "30 blockers match." in response.content.decode()
+
+
+def test_a_board_column_shows_its_latest_issues_and_links_to_all(client, grower):
+    grower.grow(4)  # 20 open and 20 closed issues on the board's source
+    source = TrackerSource.objects.get(name="fedora-bootc-tracker")
+    columns = {c.name: c for c in board_columns(user=None, source=source, per_column=7)}
+    assert [c.total for c in columns.values()] == [20, 0, 0, 20]
+    assert len(columns["Open"].issues) == 7
+    open_issues = TrackedIssue.objects.filter(source=source, state="open")
+    newest = open_issues.order_by("-updated_at", "-id")[:7]
+    assert [i.pk for i in columns["Open"].issues] == [i.pk for i in newest]
+    text = client.get("/trackers/boards/fedora-bootc-tracker/").content.decode()
+    assert "All 20, the 20 latest shown" not in text  # 30 shown per column by default
+    assert "?source=fedora-bootc-tracker&amp;state=open" not in text

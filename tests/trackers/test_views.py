@@ -34,7 +34,10 @@ def queries(client, url):
     ],
 )
 @pytest.mark.parametrize("who", ["anonymous", "lead"])
-def test_page_query_count_stays_constant_as_issues_and_runs_grow(sources, client, lead, url, who):
+def test_page_query_count_stays_constant_as_issues_and_runs_grow(
+    sources, client, lead, url, who, settings
+):
+    settings.PAGE_CACHE_SECONDS = 0  # what building the page costs (bulk_create bumps nothing)
     if who == "lead":
         client.force_login(lead)
     for source in sources:
@@ -127,7 +130,7 @@ def test_the_board_shows_columns_in_board_order(sources, client):
     issues_for(gitlab, 3)
     TrackedIssue.objects.filter(number=3).update(state="closed", board_column="Closed")
     response = client.get("/trackers/boards/fedora-bootc-tracker/")
-    columns = [(name, [i.number for i in issues]) for name, issues in response.context["columns"]]
+    columns = [(c.name, [i.number for i in c.issues]) for c in response.context["columns"]]
     assert columns == [("Open", [1]), ("To Do", []), ("Doing", [2]), ("Closed", [3])]
 
 
