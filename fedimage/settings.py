@@ -129,6 +129,9 @@ else:
     CACHES = {"default": {"BACKEND": _files, "LOCATION": str(VAR_DIR / "cache")}}
 # Pages from the cache (fedimage/core/pagecache.py) at most this long; 0: off.
 PAGE_CACHE_SECONDS = env.int("PAGE_CACHE_SECONDS", default=60)
+# Sessions are read on every request (the time zone lives there): from the cache, written
+# through to the database so a cache restart signs nobody out.
+SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},

@@ -9,8 +9,9 @@ shows on the next request and nothing is invalidated by hand: old entries age ou
 Two middlewares, as Django's own cache middleware: `FetchMiddleware` last in MIDDLEWARE (it
 answers a registered GET from the cache before the view runs: no session, user or SQL work),
 `StoreMiddleware` near the top (it stores a fresh 200 once every inner middleware had its say,
-and never one that sets a cookie). The key holds the request's cookies (session and CSRF: a
-page's forms carry a token of its browser), Host, scheme, Accept and htmx headers; a request
+and never one that gives the browser a new cookie). The key holds the request's cookies
+(session and CSRF: a page's forms carry a token of its browser), Host, scheme, Accept and htmx
+headers; a request
 with credentials in an Authorization header (API tokens) is never answered from the cache.
 A signed-in session's pages are served only while its marker lives: logging out
 deletes it. Every stored page gets an ETag, so `ConditionalGetMiddleware` answers a repeated
@@ -238,6 +239,20 @@ class _ThrottledUser:
         self.pk = self.id = pk
 
 
+def _sets_cookies(request: HttpRequest, response: HttpResponse) -> bool:
+    """Whether the response gives the browser a cookie it does not hold yet.
+
+    Django sends the CSRF cookie again with every page using it, only to renew its expiry:
+    that page is still the same for the same cookies, and its copy is stored without it.
+    """
+    renewed = {
+        name
+        for name, morsel in response.cookies.items()
+        if name == settings.CSRF_COOKIE_NAME and request.COOKIES.get(name) == morsel.value
+    }
+    return bool(set(response.cookies) - renewed)
+
+
 class StoreMiddleware:
     """Store a fresh 200 of a registered page; early in MIDDLEWARE, so it sees every cookie."""
 
@@ -249,7 +264,7 @@ class StoreMiddleware:
         key = getattr(request, "_page_cache_key", None)
         if key is None or getattr(request, "_page_cache_hit", False):
             return response
-        if response.status_code != 200 or response.cookies or response.streaming:
+        if response.status_code != 200 or response.streaming or _sets_cookies(request, response):
             return response
         if "no-store" in response.get("Cache-Control", "") or "private" in response.get(
             "Cache-Control", ""

@@ -121,6 +121,16 @@ def test_a_response_setting_a_cookie_is_not_stored(client, blocker, member):
     assert queries > 0
 
 
+def test_a_page_that_only_renews_the_csrf_cookie_is_cached(client, blocker, member):
+    client.force_login(member)
+    client.get(f"/blockers/{blocker.pk}/")  # the browser gets its CSRF cookie
+    renewed = client.get(f"/blockers/{blocker.pk}/")
+    assert renewed.cookies["csrftoken"].value == client.cookies["csrftoken"].value
+    again, queries = get(client, f"/blockers/{blocker.pk}/")
+    assert queries == 0
+    assert again.content == renewed.content
+
+
 def test_a_sync_that_changed_nothing_keeps_issue_pages_cached(client, blocker, initiative):
     source = TrackerSource.objects.first()
     get(client, "/blockers/")
