@@ -182,6 +182,18 @@ class TrackedIssue(models.Model):
             models.Index(fields=["project", "number"]),
             models.Index(fields=["remote_id"]),
             models.Index(fields=["-updated_at"]),
+            # Every blocker list's "fixed upstream" flag looks up closed issues by project and
+            # number; the meeting agenda reads the issues closed in its week.
+            models.Index(
+                fields=["project", "number"],
+                condition=models.Q(state="closed", removed=False, moved_to=""),
+                name="tracked_issue_closed",
+            ),
+            models.Index(
+                fields=["closed_at"],
+                condition=models.Q(state="closed"),
+                name="tracked_issue_closed_at",
+            ),
         ]
 
     def __str__(self) -> str:
