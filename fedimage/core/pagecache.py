@@ -1,10 +1,12 @@
-"""Whole pages from the cache, keyed by the versions of the data they show; conditional GET.
+"""Whole pages from the cache, valid while the data they show is unchanged; conditional GET.
 
 A page (a URL name) is registered with the topics of data it shows (`register_pages`), and
 each model with the topic it belongs to (`watch`). Saving a watched model gives its topic a new
-version (now and after the commit); a cached page's key holds its topics' versions, so a change
-shows on the next request and nothing is invalidated by hand: old entries age out
-(`PAGE_CACHE_SECONDS`, which also bounds how stale "3 minutes ago" wording can get).
+version (now and after the commit); a cached page carries the versions it was built from and
+is served only while they are current, so a change shows on the next request and nothing is
+invalidated by hand: old entries age out (`PAGE_CACHE_SECONDS`, which also bounds how stale
+"3 minutes ago" wording can get). A hit costs one cache round trip (the copy, the versions and
+the session's marker in one read).
 
 Two middlewares, as Django's own cache middleware: `FetchMiddleware` last in MIDDLEWARE (it
 answers a registered GET from the cache before the view runs: no session, user or SQL work),
@@ -145,14 +147,13 @@ def forget_session(request: HttpRequest) -> None:
         cache.delete(marker)
 
 
-def _page_key(request: HttpRequest, topic_versions: list[str]) -> str:
+def _page_key(request: HttpRequest) -> str:
     parts = [
         request.get_full_path(),
         request.get_host(),
         "https" if request.is_secure() else "http",
         *(request.META.get(h, "") for h in KEY_HEADERS),
         *(f"{k}={v}" for k, v in sorted(request.COOKIES.items())),
-        *topic_versions,
     ]
     digest = hashlib.sha256("\x00".join(parts).encode("utf-8", "surrogateescape")).hexdigest()
     return f"{PREFIX}p:{digest}"
@@ -183,23 +184,27 @@ class FetchMiddleware:
             return None
         if "HTTP_AUTHORIZATION" in request.META:
             return None
+        # One round trip: the page's copy, its topics' versions and the session's marker. The
+        # copy is used only if it was built from the versions current now.
         marker = _session_marker(request)
+        key = _page_key(request)
         keys = [f"{PREFIX}v:{t}" for t in topics]
-        found = cache.get_many([*keys, marker] if marker else keys)
+        found = cache.get_many([key, *keys, marker] if marker else [key, *keys])
         if all(k in found for k in keys):
             topic_versions = [str(found[k]) for k in keys]
         else:
             topic_versions = versions(topics)
-        key = _page_key(request, topic_versions)
-        request._page_cache_key = key  # type: ignore[attr-defined]
+        # Stored with the versions read before the view ran: a change committed meanwhile makes
+        # this copy stale at once.
+        request._page_cache_entry = (key, topic_versions)  # type: ignore[attr-defined]
         if marker and marker not in found:
             return None  # a session not seen signed in lately: the view checks it
-        entry = cache.get(key)
-        if entry is None:
+        entry = found.get(key)
+        if entry is None or entry[0] != topic_versions:
             return None
         if not _throttles_allow(request, view_func, found.get(marker) if marker else None):
             return None  # the view answers 429 itself, with its Retry-After
-        status, headers, content = entry
+        _, status, headers, content = entry
         response = HttpResponse(content, status=status)
         for name, value in headers:
             response[name] = value
@@ -261,8 +266,8 @@ class StoreMiddleware:
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         response = self.get_response(request)
-        key = getattr(request, "_page_cache_key", None)
-        if key is None or getattr(request, "_page_cache_hit", False):
+        entry = getattr(request, "_page_cache_entry", None)
+        if entry is None or getattr(request, "_page_cache_hit", False):
             return response
         if response.status_code != 200 or response.streaming or _sets_cookies(request, response):
             return response
@@ -279,7 +284,10 @@ class StoreMiddleware:
         if not response.has_header("ETag"):
             set_response_etag(response)
         headers = [(k, v) for k, v in response.items() if k.lower() != "set-cookie"]
-        entries: dict[str, Any] = {key: (response.status_code, headers, response.content)}
+        key, topic_versions = entry
+        entries: dict[str, Any] = {
+            key: (topic_versions, response.status_code, headers, response.content)
+        }
         if marker:
             entries[marker] = user.pk  # type: ignore[union-attr]
         cache.set_many(entries, timeout=seconds)
