@@ -38,8 +38,9 @@ lint: install  ## ruff, mypy, import layers (import-linter), dead code (vulture)
 	@# vulture must run (a missing binary would make the grep below pass silently).
 	test -x $(BIN)/vulture
 	! $(BIN)/vulture | grep -Ev "unused (variable|attribute|property) '"
-	@# No module of an app over 500 lines.
-	@find fedimage trackers -name '*.py' -not -path '*/migrations/*' | xargs wc -l \
+	@# No module of an app over 500 lines (settings.py is the project's one settings module).
+	@find fedimage trackers -name '*.py' -not -path '*/migrations/*' -not -path fedimage/settings.py \
+	  | xargs wc -l \
 	  | awk '$$2 != "total" && $$1 > 500 \
 	    {print "over 500 lines: " $$2 " (" $$1 ")"; bad = 1} END {exit bad}'
 	DEBUG=1 $(BIN)/python manage.py makemigrations --check --dry-run
