@@ -26,8 +26,6 @@ from trackers.clients.base import (
 )
 from trackers.clients.fields import Fields, map_github_shaped_issue
 
-STALL_LIMIT = 20
-
 
 def forgejo_limits(response: httpx.Response, resource: str) -> Limits:
     # Forgejo has no API rate limit of its own; a proxy in front of it may answer 429.
@@ -60,9 +58,12 @@ class _Window:
 
     Forgejo lists newest-created first and knows no cursor, so pages are asked by number. The
     window is closed at the server's time of the first answer (`before`): an issue updated later
-    leaves it (the next listing, from this one's cursor, reads it), nothing can enter it, so its
-    total only ever drops. A drop of d means up to d unread issues moved up across the pages
-    already read: the read mark goes back d places and the page holding it is asked again.
+    leaves it (the next listing, from this one's cursor, reads it) and nothing can enter it, so
+    the only shifts are issues leaving, which move everything after them up a place. Read from
+    the last page to the first, such a shift can only move an issue already read onto a page
+    still to read (read twice), never one still to read onto a page already read. Page 1 is read
+    first (it tells the total and the server's page size) and once more at the end: P pages cost
+    P + 1 requests, however busy the tracker.
     """
 
     def __init__(self, request: ListingRequest, resume: Mapping[str, Any]) -> None:
@@ -70,45 +71,44 @@ class _Window:
         self.before = parse_time(resume.get("before"))
         if request.until is not None:
             self.before = last_second_before(request.until)
-        self.read_upto = int(resume.get("read_upto", 0))
-        self.total: int | None = resume.get("total")
+        # The next page to read; None until page 1 told how many there are.
+        self.next: int | None = resume.get("next")
         self.page_size: int | None = resume.get("page_size")
         self.high = parse_time(resume.get("high"))
         self.pages = int(resume.get("pages", 0))
-        self.stalled = 0  # pages in a row that did not move the read mark
+        # Page 1 as first read ({number: updated_at}): its second reading drops what it repeats.
+        self.first: dict[str, str] = dict(resume.get("first") or {})
 
-    def next_page(self, asked: int) -> int:
-        return self.read_upto // (self.page_size or asked) + 1
+    def fresh(self, page: int, number: int, updated_at: datetime) -> bool:
+        """False for an issue the last reading of page 1 repeats from the first one."""
+        if page != 1:
+            return True
+        if self.next is None:
+            self.first[str(number)] = updated_at.isoformat()
+            return True
+        return self.first.get(str(number)) != updated_at.isoformat()
 
     def take(self, page: int, asked: int, count: int, total: int) -> bool:
-        """Account for page `page` (of `asked` a page) holding `count` issues of `total`;
+        """Account for page `page` (of `asked` a page) holding `count` of `total` issues;
         return whether the listing is complete."""
-        if self.page_size is None:
-            # The server may cap the page size (MAX_RESPONSE_ITEMS): learn it from page 1.
-            self.page_size = count if 0 < count < asked and total > count else asked
-        if self.total is not None and total < self.total:
-            self.read_upto = max(0, self.read_upto - (self.total - total))
-        start = (page - 1) * self.page_size
-        before = self.read_upto
-        gap = start > self.read_upto
-        if not gap:
-            self.read_upto = max(self.read_upto, start + count)
-        self.total = total
         self.pages += 1
-        self.stalled = 0 if self.read_upto > before else self.stalled + 1
-        if self.stalled > STALL_LIMIT:
-            raise TrackerGarbage("Forgejo listing keeps shifting: its pages never settle")
-        # An empty page where the reading stands: the server has nothing more.
-        return self.read_upto >= total or (count == 0 and not gap)
+        if self.next is None:  # the first read of page 1
+            # The server may cap the page size (MAX_RESPONSE_ITEMS): page 1 shows it.
+            self.page_size = count if 0 < count < asked and total > count else asked
+            last_page = pages_for(total, self.page_size) or 1
+            self.next = last_page if last_page > 1 else 0
+        else:
+            self.next = page - 1
+        return self.next == 0
 
     def position(self) -> dict[str, Any]:
         return {
             "before": None if self.before is None else self.before.isoformat(),
-            "read_upto": self.read_upto,
-            "total": self.total,
+            "next": self.next,
             "page_size": self.page_size,
             "high": None if self.high is None else self.high.isoformat(),
             "pages": self.pages,
+            "first": self.first,
         }
 
     def cursor(self) -> datetime | None:
@@ -159,11 +159,11 @@ class ForgejoClient(JsonClient):
         path = self._issues_path(repo)
         window = _Window(request, request.resume or {})
         while True:
-            page = window.next_page(self.per_page)
+            page = window.next or 1
             params: dict[str, str | int] = {
                 "state": "all",
                 "type": "issues",
-                "limit": self.per_page,
+                "limit": window.page_size or self.per_page,
                 "page": page,
             }
             if window.since is not None:
@@ -186,19 +186,21 @@ class ForgejoClient(JsonClient):
                 updated_at = fields.time("updated_at")
                 if window.high is None or updated_at > window.high:
                     window.high = updated_at
+                if not window.fresh(page, fields.integer("number"), updated_at):
+                    continue
                 if fields.has("pull_request"):
                     skipped += 1
                     continue
                 issues.append(map_issue(item, repo))
             last = window.take(page, self.per_page, len(data), total)
-            left = pages_for(max(0, total - window.read_upto), window.page_size or self.per_page)
             yield Page(
                 issues=tuple(issues),
                 number=window.pages,
                 position=window.position(),
                 cursor=window.cursor(),
                 last=last,
-                pages_total=window.pages + (0 if last else left or 0),
+                # The pages left are the ones below `next`, and page 1 again.
+                pages_total=window.pages + (window.next or 0),
                 skipped_pull_requests=skipped,
                 rate_limit_remaining=self.rate_limit_remaining,
             )

@@ -197,7 +197,7 @@ class GitLabClient:
                     high = issue.updated_at
             next_query = self._next_query(response)
             pages += 1
-            if pages == 1 and next_query and pages_total is None:
+            if pages == 1 and next_query and pages_total is None and request.until is None:
                 pages_total = self._pages_total(request)
             yield Page(
                 issues=issues,

@@ -85,6 +85,7 @@ class _Run:
 
     def finish(self, status: str, error: BaseException | None = None) -> SyncRun:
         ctx = self.ctx
+        ctx.run.waited = ctx.patience.waited
         return ledger.run_finish(
             source=ctx.source,
             run=ctx.run,

@@ -13,7 +13,9 @@ followed to its new home); an issue the tracker has and fedimage lacks is stored
 from __future__ import annotations
 
 import functools
+import math
 from collections.abc import Callable
+from dataclasses import replace
 from datetime import datetime, timedelta
 from typing import TypeVar
 
@@ -22,6 +24,7 @@ from django.db.models import QuerySet
 
 from trackers.clients.base import (
     ListingRequest,
+    RateLimited,
     RemoteIssue,
     TrackerError,
     TrackerNotFound,
@@ -34,7 +37,8 @@ T = TypeVar("T")
 
 # Held issues fedimage lists whole rather than counting further.
 RANGE_LISTED = 100
-# Requests the comparison may spend in one run; what is left waits for the next run.
+# Requests the comparison may spend in one run (at least; a source's full listing plus a few
+# when it is larger); what is left waits for the next run.
 MAX_REQUESTS = 60
 # Missing issues confirmed one by one per run (a truncated answer must not wipe a source).
 CONFIRM_LIMIT = 50
@@ -56,6 +60,12 @@ class Census:
         self.requests = 0
         source = ctx.source
         self.project, self.group = source.project, source.is_group
+        self.per_page = max(1, int(getattr(ctx.client, "per_page", 100)))
+        self.budget = MAX_REQUESTS
+        self._mark = ctx.requests
+
+    def pages(self, issues: int) -> int:
+        return -(-issues // self.per_page)
 
     def held(self, low: datetime | None = None, high: datetime | None = None) -> QuerySet:
         qs = self.ctx.held().filter(removed=False)
@@ -68,13 +78,17 @@ class Census:
         return qs
 
     def ask(self, call: Callable[[], T]) -> T:
-        if self.requests >= MAX_REQUESTS:
+        """One request (waiting out short rate limits), taken from the budget."""
+        if self.requests >= self.budget:
             raise _Spent
-        before = self.ctx.requests
         try:
             return self.ctx.call(call)
         finally:
-            self.requests += self.ctx.requests - before
+            self.spend_quietly()
+
+    def spend_quietly(self) -> None:
+        self.requests += self.ctx.requests - self._mark
+        self._mark = self.ctx.requests
 
     def count(self, low: datetime | None, high: datetime | None) -> int:
         client = self.ctx.client
@@ -83,15 +97,18 @@ class Census:
         )
 
     def run(self) -> None:
+        held_total = self.held().count()
+        # Never more than listing everything would cost, and that much when it takes that.
+        self.budget = max(MAX_REQUESTS, self.pages(held_total) + 10)
         ranges: list[tuple[datetime | None, datetime | None, int, int]] = [
-            (None, None, self.count(None, None), self.held().count())
+            (None, None, self.count(None, None), held_total)
         ]
         missing: list[tuple[str, int]] = []
         while ranges:
             low, high, upstream, held = ranges.pop()
             if upstream == held:
                 continue
-            middle = self.middle(low, high, held)
+            middle = self.middle(low, high, held, differ=abs(upstream - held))
             if middle is None:
                 missing += self.list_range(low, high)
                 continue
@@ -101,10 +118,16 @@ class Census:
             ranges.append((low, middle, upstream_low, held_low))
         confirm(self.ctx, missing)
 
-    def middle(self, low: datetime | None, high: datetime | None, held: int) -> datetime | None:
+    def middle(
+        self, low: datetime | None, high: datetime | None, held: int, *, differ: int
+    ) -> datetime | None:
         """A whole second that cuts the held issues of [low, high) about in half, or None when
-        they are few enough to list, or cannot be cut."""
+        listing them costs less than finding `differ` (at least) issues by halving, or when
+        they cannot be cut."""
         if held <= RANGE_LISTED:
+            return None
+        pages = self.pages(held)
+        if pages <= differ * (math.log2(pages) + 1):
             return None
         times = self.held(low, high).order_by("updated_at").values_list("updated_at", flat=True)
         middle = _second(times[held // 2])
@@ -115,17 +138,37 @@ class Census:
         return middle
 
     def list_range(self, low: datetime | None, high: datetime | None) -> list[tuple[str, int]]:
-        """List [low, high) whole, store what it returns; the held keys it did not return."""
+        """List [low, high) whole, store what it returns; the held keys it did not return.
+
+        A short rate limit is waited out and the listing goes on after its last page."""
         held = set(self.held(low, high).values_list("project", "number"))
         request = ListingRequest(project=self.project, group=self.group, since=low, until=high)
-        # About a page: asked again whole when a short rate limit interrupts it.
-        pages = self.ask(lambda: list(self.ctx.client.iter_pages(request)))
         listed: dict[tuple[str, int], RemoteIssue] = {}
-        for page in pages:
-            listed.update(((i.project_path, i.number), i) for i in page.issues)
+        done = False
+        while not done:
+            try:
+                for page in self.ctx.client.iter_pages(request):
+                    listed.update(((i.project_path, i.number), i) for i in page.issues)
+                    request = replace(request, resume=page.position)
+                    if page.last:
+                        break
+                    self.spend()
+                done = True
+            except RateLimited as exc:
+                self.spend()
+                self.ctx.patience.absorb(exc)
+        self.spend_quietly()
         with transaction.atomic():
             upsert(self.ctx, listed.values())
         return sorted(held - set(listed))
+
+    def spend(self) -> None:
+        """Take what the listing sent so far from the budget; stop when it is spent."""
+        sent = self.ctx.requests - self._mark
+        self._mark = self.ctx.requests
+        self.requests += sent
+        if self.requests >= self.budget:
+            raise _Spent
 
 
 def census(ctx: SyncContext) -> None:
@@ -134,8 +177,7 @@ def census(ctx: SyncContext) -> None:
         Census(ctx).run()
     except _Spent:
         ctx.counts.skip(
-            "deletion check",
-            f"stopped after {MAX_REQUESTS} requests; it goes on at the next run",
+            "deletion check", "stopped at its request budget; it goes on at the next run"
         )
     except TrackerError as exc:
         # The listing is complete and stored; only the comparison is missing this time.

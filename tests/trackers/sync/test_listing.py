@@ -117,7 +117,8 @@ def test_an_incremental_sync_lists_only_changes_and_upserts(tracker, make_source
     assert (run.created, run.updated, run.kind) == (1, 2, RunKind.INCREMENTAL)
     assert_mirrors(source, fake)
     assert TrackedIssue.objects.filter(source=source).count() == 9
-    assert run.pages == 2  # four changes, pages of three
+    # Four changes, pages of three; Forgejo reads its first page again at the end.
+    assert run.pages == (3 if source.kind == "forgejo" else 2)
     assert run.requests == len(fake.requests)
     assert any(
         "updated" in line and "#5" in line and "state open -> closed" in line
@@ -169,8 +170,8 @@ def test_a_github_resync_without_changes_is_a_free_304_and_one_search(fake_githu
 def test_a_listing_stopped_by_a_long_rate_limit_resumes_after_its_last_stored_page(
     tracker, make_source
 ):
-    """The tracker refuses page 3 for two minutes: pages 1 and 2 are stored with the position
-    after them, the source pauses, and the next run goes on at page 3, never from page 1."""
+    """The tracker refuses the third page for two minutes: the pages before are stored with the
+    position after them, the source pauses, and the next run goes on there, never from page 1."""
     fake, project = tracker
     fake.add_issues(project, 10)
     source = make_source(fake, project)
@@ -189,16 +190,20 @@ def test_a_listing_stopped_by_a_long_rate_limit_resumes_after_its_last_stored_pa
     fake.between_pages = None
     source.refresh_from_db()
     stopped = SyncRun.objects.get(source=source)
-    assert (stopped.status, stopped.pages) == (RunStatus.FAILED, 2)
+    # Forgejo reads page 1, then from the last page back: its third read is the second hooked.
+    assert (stopped.status, stopped.pages) == (
+        RunStatus.FAILED,
+        3 if source.kind == "forgejo" else 2,
+    )
     assert TrackedIssue.objects.filter(source=source).count() == stopped.created >= 5
-    assert (source.listing["page"], source.cursor) == (2, None)
+    assert (source.listing["page"], source.cursor) == (stopped.pages, None)
     assert source.is_paused()
     wait_is_over(source)
     fake.clear_requests()
 
     run = services.source_sync(source=source)
 
-    assert (run.status, run.resumed_after_page) == (RunStatus.OK, 2)
+    assert (run.status, run.resumed_after_page) == (RunStatus.OK, stopped.pages)
     assert run.created == 10 - stopped.created
     assert_mirrors(source, fake)
     resumed = next(r for r in fake.requests if r.path.endswith("/issues"))
