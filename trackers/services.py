@@ -23,8 +23,8 @@ from trackers.models import (
 from trackers.sync import ledger
 from trackers.sync.pipeline import (
     SyncInProgress,
-    _locked,
     issue_sync,
+    source_lock,
     source_sync,
     source_token,
 )
@@ -110,7 +110,7 @@ def _run_under_way(source: TrackerSource) -> SyncRun | None:
             return run
         _queued_close(SyncRun.objects.filter(pk=run.pk))
         return None
-    with _locked(source) as free:
+    with source_lock(source) as free:
         if free:  # nobody holds the source: that run's worker died
             ledger.runs_interrupted_close(source=source)
             return None

@@ -10,7 +10,7 @@ from django.utils import timezone
 from fedimage.core import pagecache
 from tests.trackers.factories import SyncRunFactory, issues_for, runs_for
 from trackers.models import RunStatus, SyncRun, TrackedIssue
-from trackers.sync.pipeline import _locked
+from trackers.sync.pipeline import source_lock
 
 
 def queries(client, url):
@@ -205,7 +205,7 @@ def test_sync_now_while_a_run_is_under_way_says_so_and_queues_nothing(sources, c
     client.force_login(lead)
     live = SyncRunFactory(source=sources[1], status=RunStatus.RUNNING, finished_at=None)
 
-    with _locked(sources[1]) as lease:
+    with source_lock(sources[1]) as lease:
         assert lease
         html = client.post(
             "/trackers/sources/bootc/sync/", headers={"HX-Request": "true"}

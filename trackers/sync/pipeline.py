@@ -58,7 +58,7 @@ def source_token(source: TrackerSource) -> str | None:
     return os.environ.get(source.token_env) or None
 
 
-def _locked(source: TrackerSource) -> AbstractContextManager[Lease]:
+def source_lock(source: TrackerSource) -> AbstractContextManager[Lease]:
     """The source's lock: held while a run of it lives, lapsing seconds after its holder dies."""
     return single_flight(f"trackers.source.{source.pk}")
 
@@ -106,7 +106,7 @@ def _guarded(
     body: Callable[[SyncContext], str],
     prepare: Callable[[SyncRun], None] | None = None,
 ) -> SyncRun:
-    with _locked(source) as lease:
+    with source_lock(source) as lease:
         if not lease:
             raise SyncInProgress(
                 source.name,

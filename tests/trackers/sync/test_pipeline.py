@@ -10,7 +10,7 @@ from tests.trackers.sync.conftest import FORGE_REPO, PROJECT, REPO, held, tracke
 from trackers import services
 from trackers.clients.base import TrackerAuthError
 from trackers.models import SyncRun
-from trackers.sync.pipeline import _locked
+from trackers.sync.pipeline import source_lock
 
 KINDS = ["gitlab", "github", "forgejo"]
 
@@ -54,7 +54,7 @@ def test_a_webhook_issue_sync_stores_the_issue_or_flags_it_gone(fake_forgejo, ma
 
 def test_a_sync_of_a_source_already_syncing_is_refused(fake_gitlab, make_source):
     source = make_source(fake_gitlab, PROJECT)
-    with _locked(source) as acquired:
+    with source_lock(source) as acquired:
         assert acquired
         with pytest.raises(services.SyncInProgress) as caught:
             services.source_sync(source=source)
@@ -69,7 +69,7 @@ def test_a_sync_refused_by_the_lock_leaves_the_live_run_alone(fake_github, make_
     live = SyncRun.objects.create(source=source)
     elsewhere = SyncRun.objects.create(source=other)
 
-    with _locked(source) as held_by_live_run:
+    with source_lock(source) as held_by_live_run:
         assert held_by_live_run
         with pytest.raises(services.SyncInProgress):
             services.source_sync(source=source)
