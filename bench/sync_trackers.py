@@ -68,7 +68,7 @@ def serve(kind: str, count: int, writes_per_second: float, conn: Any) -> None:
     stop = threading.Event()
 
     def writer() -> None:
-        rng = random.Random(42)  # noqa: S311 - which issue to edit, not a secret
+        rng = random.Random(42)  # which issue to edit, not a secret
         writes = 0
         while not stop.is_set():
             if not writing.wait(0.1):
