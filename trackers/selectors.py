@@ -277,6 +277,32 @@ def tracked_issue_for_url(url: str, *, user=None) -> TrackedIssue | None:
     return candidates[0] if candidates else None
 
 
+@dataclass(frozen=True)
+class UpstreamState:
+    """What a blocker page says of its tracking issue: the tracked issue, if held, and whether it
+    was fixed upstream while the blocker still awaits a fix."""
+
+    tracked: TrackedIssue | None
+    fixed: bool
+
+
+def upstream_state(*, blocker: Blocker, user) -> UpstreamState:
+    """The live upstream state of a blocker's tracking issue (its page shows it)."""
+    url = blocker.tracking_url
+    tracked = tracked_issue_for_url(url, user=user) if url else None
+    # blockers_with_flags computed the flag in SQL: use it, so the page and the lists agree.
+    fixed = getattr(blocker, "upstream_fixed", None)
+    if fixed is None:
+        fixed = bool(
+            tracked
+            and not tracked.is_open
+            and not tracked.removed
+            and not tracked.moved_to
+            and blocker.status in AWAITING_FIX
+        )
+    return UpstreamState(tracked=tracked, fixed=fixed)
+
+
 def source_for_project(*, kind: str, project: str, host: str | None = None) -> TrackerSource | None:
     """The enabled source holding `project` on the tracker at `host` (its web host), if any.
 

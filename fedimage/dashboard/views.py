@@ -35,6 +35,7 @@ from fedimage.initiative.forms import (
 )
 from fedimage.initiative.history import change_feed
 from fedimage.initiative.models import Blocker, BlockerStatus, Migration
+from fedimage.meetings import selectors as meeting_selectors
 from fedimage.meetings import services as meeting_services
 from trackers import selectors as tracker_selectors
 
@@ -217,10 +218,16 @@ def blocker_list(request: HttpRequest) -> HttpResponse:
 def blocker_detail(request: HttpRequest, pk: int) -> HttpResponse:
     user = request.user
     blocker = tracker_selectors.blocker_with_flags(user=user, pk=pk)
+    tally = meeting_selectors.review_tally(blocker=blocker)
     context = {
         "blocker": blocker,
         "can_edit": allowed(user, "initiative.edit_blocker", blocker),
         "status_choices": BlockerStatus.choices,
+        "upstream": tracker_selectors.upstream_state(blocker=blocker, user=user),
+        "tally": tally,
+        "my_vote": tally.vote_of(user),
+        "can_justify": allowed(user, "meetings.justify", blocker),
+        "next": request.path,
         "changes": change_feed(
             user=user, limit=0, milestones=[], migrations=[], blockers=[blocker.pk]
         ),

@@ -1,11 +1,10 @@
-"""Meeting pages through the HTTP client: who may do what, the tally, the blocker-page partial."""
+"""Meeting pages through the HTTP client: who may do what, the tally, the blocker page review."""
 
 from datetime import timedelta
 
 import pytest
 from django.db import connection
-from django.template import Context, Template
-from django.test import Client, RequestFactory
+from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
@@ -127,26 +126,16 @@ def test_unknown_attendees_are_reported_and_nothing_changes(lead_client, meeting
     assert meeting.attendees.count() == 0
 
 
-def test_blocker_review_partial_renders_the_vote_form_for_members(rf_request, blocker, member):
+def test_the_blocker_page_shows_its_review_with_the_vote_form_for_members(
+    member_client, blocker, member
+):
     services.vote_cast(blocker=blocker, user=member, value=1, comment="agreed")
-    html = Template("{% load meetings %}{% blocker_review blocker %}").render(
-        Context({"blocker": blocker, "request": rf_request(member)})
-    )
+    html = member_client.get(f"/blockers/{blocker.pk}/").content.decode()
     assert "Blocker review" in html
     assert "Proposed" in html
     assert 'action="/meetings/blockers/' in html
     assert "Your vote (+1): change it" in html
     assert "Say why it should block" in html  # the reporter is asked for a justification
-
-
-@pytest.fixture
-def rf_request():
-    def make(user):
-        request = RequestFactory().get("/blockers/1/")
-        request.user = user
-        return request
-
-    return make
 
 
 def grow(n: int, meeting: Meeting, lead) -> None:

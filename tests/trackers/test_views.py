@@ -8,6 +8,7 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from fedimage.core import pagecache
+from fedimage.initiative.services import blocker_file
 from tests.trackers.factories import SyncRunFactory, issues_for, runs_for
 from trackers.models import RunStatus, SyncRun, TrackedIssue
 from trackers.sync.pipeline import source_lock
@@ -262,23 +263,16 @@ def test_only_leads_may_sync_now(sources, client, member, who):
     assert not SyncRun.objects.exists()
 
 
-def test_the_upstream_partial_flags_a_blocker_whose_issue_closed(sources, rf, member):
-    from django.template import Context, Template
-
-    from fedimage.initiative.models import Blocker
-
+def test_the_blocker_page_flags_a_blocker_whose_upstream_issue_closed(
+    sources, member_client, member
+):
     issues_for(sources[1], 1, start=123, state="closed", title="Fix <b>install</b>")
-    blocker = Blocker(
-        title="x",
-        status="open",
+    blocker = blocker_file(
         reporter=member,
+        title="x",
         tracking_url="https://github.com/bootc-dev/bootc/issues/123",
     )
-    request = rf.get("/")
-    request.user = member
-    html = Template("{% load upstream %}{% upstream_issue blocker %}").render(
-        Context({"blocker": blocker, "request": request})
-    )
+    html = member_client.get(f"/blockers/{blocker.pk}/").content.decode()
     assert "upstream closed" in html
     assert "fixed upstream — confirm?" in html
     assert "Fix &lt;b&gt;install&lt;/b&gt;" in html
