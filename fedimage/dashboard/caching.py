@@ -2,9 +2,18 @@
 
 The topics (fedimage.core.pagecache): what people change by hand (`initiative`, `meetings`,
 `accounts`, `notifications`: rare, so every page depends on them) and what the background jobs
-change all day (`issues`, `trackers`, `health`: only the pages that show them). A tracker sync
-that changes nothing bumps `trackers` (its ledger) but not `issues`, so pages listing issues
-and blockers stay cached through the five-minute syncs.
+change all day (`issues`, `trackers`, `health`, `polls`: only the pages that show them).
+
+Bookkeeping the jobs write every few minutes bumps only the pages showing it:
+- a tracker sync's run and its source's sync state (cursor, ETag, last run, rate limit) bump
+  `trackers` (the ledger pages); its issues bump `issues` when the run changed some; a source
+  renamed or re-pointed by the initiative file, or its board read anew, bumps `issues` too;
+- a poll run bumps `polls` (the image page's "Last poll"); the grid shows a poll's progress
+  only when asked to (`?batch=`), and that answer is never stored;
+- samples and digest facts bump nothing: no page shows them (each tag's row carries its history
+  strip and build cadence, and saving a tag's state bumps `health`).
+So the overview, the meeting pages and the reports stay cached through the five-minute syncs
+and the ten-minute polls that change nothing.
 """
 
 from __future__ import annotations
@@ -19,10 +28,8 @@ from django.db.models.signals import post_save
 from fedimage.accounts.models import Profile
 from fedimage.core import pagecache
 from fedimage.health.models import (
-    DigestFacts,
     DigestRecord,
     PollRun,
-    Sample,
     StateChange,
     TagState,
     WatchedImage,
@@ -59,11 +66,11 @@ PAGES: dict[str, tuple[str, ...]] = {
     "dashboard:blocker-detail": ISSUES,
     "dashboard:changes": BASE,
     "health:grid": HEALTH,
-    "health:image": HEALTH,
+    "health:image": (*HEALTH, "polls"),
     "trackers:sync-status": (*ISSUES, "trackers"),
     "trackers:source-detail": (*ISSUES, "trackers"),
     "trackers:issue-list": ISSUES,
-    "trackers:board": (*ISSUES, "trackers"),
+    "trackers:board": ISSUES,
     "meetings:list": BASE,
     "meetings:detail": ALL_DATA,
     "meetings:present": ALL_DATA,
@@ -89,10 +96,34 @@ PAGES: dict[str, tuple[str, ...]] = {
 }
 
 
+# What a sync writes on its source as it goes: shown by the ledger pages only.
+SYNC_STATE_FIELDS = frozenset(
+    {
+        "cursor",
+        "etag",
+        "listing",
+        "last_run",
+        "last_run_at",
+        "last_success_at",
+        "last_error_at",
+        "last_error",
+        "rate_limit_remaining",
+        "rate_limit_reset",
+        "paused_until",
+        "failing_since",
+        "issues_held",
+        "issues_open",
+    }
+)
+
+
 def _source_saved(sender: type, instance: TrackerSource, update_fields=None, **kwargs: Any) -> None:
-    # Sync state (cursor, last run, rate limit) is saved field by field; anything else (the
-    # initiative file renaming or re-pointing a source) also changes how issues are listed.
-    pagecache.bump("trackers") if update_fields else pagecache.bump("trackers", "issues")
+    # Anything beyond sync state (the initiative file renaming or re-pointing a source, a board
+    # read anew) changes how issues are listed too.
+    if update_fields and set(update_fields) <= SYNC_STATE_FIELDS:
+        pagecache.bump("trackers")
+    else:
+        pagecache.bump("trackers", "issues")
 
 
 def _run_saved(sender: type, instance: SyncRun, **kwargs: Any) -> None:
@@ -119,8 +150,8 @@ def connect() -> None:
         pagecache.watch(model, "accounts")
     for model in (WatchedImage, TagState, StateChange):
         pagecache.watch(model, "health")
-    for model in (DigestRecord, DigestFacts, Sample, PollRun):
-        pagecache.watch(model, "health", deletes=False)
+    pagecache.watch(DigestRecord, "health", deletes=False)
+    pagecache.watch(PollRun, "polls", deletes=False)
     pagecache.watch(TrackedIssue, "issues", deletes=False)
     for model in (SyncRunDay, RateBudget):
         pagecache.watch(model, "trackers", deletes=False)

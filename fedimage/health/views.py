@@ -7,6 +7,7 @@ from uuid import UUID
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.cache import patch_cache_control
 from django.views.decorators.http import require_GET, require_POST
 
 from fedimage.core.permissions import require
@@ -23,12 +24,18 @@ def _batch(request: HttpRequest) -> selectors.BatchProgress | None:
 
 @require_GET
 def health_grid(request: HttpRequest) -> HttpResponse:
+    progress = _batch(request)
     context = {
         "grid": selectors.health_grid_page(page=request.GET.get("page")),
         "counts": selectors.state_counts(),
-        "progress": _batch(request),
+        "progress": progress,
     }
-    return render(request, "health/grid.html", context)
+    response = render(request, "health/grid.html", context)
+    if progress is not None:
+        # Poll runs change every second while they run: this answer is never stored (the
+        # page cache keeps the grid through polls, which do not show on it otherwise).
+        patch_cache_control(response, no_store=True)
+    return response
 
 
 @require_GET
