@@ -61,6 +61,10 @@ def source_list(*, enabled_only: bool = False) -> QuerySet[TrackerSource]:
     return qs.filter(enabled=True) if enabled_only else qs
 
 
+def source_names() -> list[str]:
+    return list(TrackerSource.objects.order_by("order", "name").values_list("name", flat=True))
+
+
 def source_get(*, name: str) -> TrackerSource:
     return get_object_or_404(source_list(), name=name)
 

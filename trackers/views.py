@@ -122,7 +122,7 @@ class IssueFilterForm(forms.Form):
 
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
-        names = TrackerSource.objects.values_list("name", flat=True)
+        names = selectors.source_names()
         self.fields["source"].choices = [("", "Upstream sources"), *((n, n) for n in names)]
 
 

@@ -6,6 +6,7 @@ from datetime import timedelta
 
 from django.contrib.auth.models import User as AuthUser
 from django.db.models import Q, QuerySet
+from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
 from fedimage.accounts.models import ApiToken, Profile
@@ -31,6 +32,11 @@ def api_token_list(*, user: AuthUser) -> QuerySet[ApiToken]:
         | Q(revoked_at__isnull=True, expires_at__gt=since)
         | Q(revoked_at__gt=since)
     )
+
+
+def api_token_get(*, user: AuthUser, pk: int) -> ApiToken:
+    """One of the person's own tokens (404 for anyone else's)."""
+    return get_object_or_404(ApiToken, pk=pk, user=user)
 
 
 def owned_subprojects(*, user: AuthUser) -> list:

@@ -10,7 +10,7 @@ from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
@@ -21,7 +21,6 @@ from social_django import views as social_views
 from fedimage.accounts import selectors, services
 from fedimage.accounts.forms import ApiTokenForm, EmailForm, ProfileForm
 from fedimage.accounts.middleware import remember_time_zone
-from fedimage.accounts.models import ApiToken
 from fedimage.accounts.network import client_ip
 from fedimage.accounts.pipeline import LINK_SESSION_KEY, SignInRefused
 from fedimage.initiative.rules import is_lead
@@ -257,7 +256,7 @@ def profile(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_POST
 def token_revoke(request: HttpRequest, pk: int) -> HttpResponse:
-    token = get_object_or_404(ApiToken, pk=pk, user=request.user)
+    token = selectors.api_token_get(user=request.user, pk=pk)
     services.api_token_revoke(user=request.user, token=token)
     messages.success(request, f"The token “{token.name}” is revoked.")
     return redirect("accounts:profile")

@@ -181,6 +181,11 @@ def _status_counts(milestones: list[Milestone]) -> list[tuple[str, str, int]]:
     return [(s.value, s.label, counts[s.value]) for s in MilestoneStatus if counts[s.value]]
 
 
+def release_queryset() -> QuerySet[Release]:
+    """Every release, in plan order."""
+    return Release.objects.all()
+
+
 def release_get(*, key: str) -> Release:
     return get_object_or_404(Release, key=key)
 

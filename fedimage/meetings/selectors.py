@@ -94,10 +94,12 @@ class Tally:
         return next((v for v in self.votes if v.voter_id == user.pk), None)
 
 
+def _votes() -> QuerySet[Vote]:
+    return Vote.objects.select_related("voter").order_by("cast_at", "id")
+
+
 def _review_prefetch() -> Prefetch:
-    return Prefetch(
-        "review__votes", queryset=Vote.objects.select_related("voter").order_by("cast_at", "id")
-    )
+    return Prefetch("review__votes", queryset=_votes())
 
 
 def _tally(blocker: Blocker, attendees: list) -> Tally:
@@ -155,6 +157,25 @@ def review_tally(*, blocker: Blocker) -> Tally:
         .get(pk=blocker.pk)
     )
     return _tally(blocker, [])
+
+
+def action_item_list() -> QuerySet[ActionItem]:
+    """Action items of every meeting, oldest first, with their owners."""
+    return ActionItem.objects.select_related("owner").order_by("created_at", "id")
+
+
+def action_item_get(*, pk: int) -> ActionItem:
+    return get_object_or_404(ActionItem.objects.select_related("meeting"), pk=pk)
+
+
+def review_list(*, user) -> QuerySet[BlockerReview]:
+    """Reviews of the blockers the user may see, with their named votes, by blocker id."""
+    return (
+        BlockerReview.objects.filter(blocker__in=blockers_visible_to(user))
+        .select_related("blocker", "decided_by")
+        .prefetch_related(Prefetch("votes", queryset=_votes()))
+        .order_by("blocker_id")
+    )
 
 
 def decisions_of(*, meeting: Meeting, user) -> list[Decision]:

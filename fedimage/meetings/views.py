@@ -26,7 +26,6 @@ from fedimage.meetings.forms import (
     VoteForm,
 )
 from fedimage.meetings.minutes import FORMATS, RENDERERS, build_minutes
-from fedimage.meetings.models import ActionItem
 
 
 def _back(request: HttpRequest, default: str) -> HttpResponseRedirect:
@@ -203,7 +202,7 @@ def action_add(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_POST
 def action_status(request: HttpRequest, item_pk: int) -> HttpResponse:
-    item = get_object_or_404(ActionItem.objects.select_related("meeting"), pk=item_pk)
+    item = selectors.action_item_get(pk=item_pk)
     form = ActionStatusForm(request.POST)
     if form.is_valid():
         services.action_item_set_status(item=item, user=request.user, **form.cleaned_data)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.db.models import QuerySet
+from django.shortcuts import get_object_or_404
 
 from fedimage.notifications.models import Channel, Subscription
 
@@ -14,6 +15,10 @@ def email_kinds_of(*, user) -> set[str]:
             "kind", flat=True
         )
     )
+
+
+def subscription_get(*, pk: int) -> Subscription:
+    return get_object_or_404(Subscription, pk=pk)
 
 
 def room_subscriptions() -> QuerySet[Subscription]:

@@ -6,13 +6,12 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods, require_POST
 
 from fedimage.core.permissions import allowed
 from fedimage.notifications import selectors, services
 from fedimage.notifications.forms import EmailSubscriptionsForm, RoomSubscriptionForm
-from fedimage.notifications.models import Subscription
 
 
 @login_required
@@ -62,7 +61,7 @@ def subscriptions(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_POST
 def subscription_delete(request: HttpRequest, pk: int) -> HttpResponse:
-    subscription = get_object_or_404(Subscription, pk=pk)
+    subscription = selectors.subscription_get(pk=pk)
     services.subscription_delete(user=request.user, subscription=subscription)
     messages.success(request, "The subscription is removed.")
     return redirect("notifications:subscriptions")

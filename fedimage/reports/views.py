@@ -7,8 +7,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
-from fedimage.initiative.models import Release
-from fedimage.initiative.selectors import release_get
+from fedimage.initiative.selectors import release_get, release_queryset
 from fedimage.reports import charts
 from fedimage.reports.reports import (
     UPSTREAMS,
@@ -43,7 +42,7 @@ def _export(request: HttpRequest, report: Report, fmt: str) -> HttpResponse:
 
 @require_GET
 def report_index(request: HttpRequest) -> HttpResponse:
-    context = {"upstreams": UPSTREAMS.values(), "releases": Release.objects.all()}
+    context = {"upstreams": UPSTREAMS.values(), "releases": release_queryset()}
     return render(request, "reports/index.html", context)
 
 

@@ -25,7 +25,6 @@ from fedimage.initiative.models import (
     Migration,
     Milestone,
     MilestoneStatus,
-    Release,
     Severity,
     Stage,
 )
@@ -33,7 +32,7 @@ from trackers import selectors as tracker_selectors
 
 
 class ReleaseViewSet(viewsets.ReadOnlyModelViewSet):
-    queryset = Release.objects.all()
+    queryset = selectors.release_queryset()
     serializer_class = ReleaseSerializer
     lookup_field = "key"
     filterset_fields = ["key"]

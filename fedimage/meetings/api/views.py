@@ -3,11 +3,9 @@
 from __future__ import annotations
 
 import django_filters
-from django.db.models import Prefetch
 from rest_framework import viewsets
 from rest_framework.response import Response
 
-from fedimage.initiative.selectors import blockers_visible_to
 from fedimage.meetings import selectors
 from fedimage.meetings.agenda import agenda_for
 from fedimage.meetings.api.serializers import (
@@ -16,7 +14,7 @@ from fedimage.meetings.api.serializers import (
     MeetingSerializer,
     ReviewSerializer,
 )
-from fedimage.meetings.models import ActionItem, ActionStatus, BlockerReview, ReviewState, Vote
+from fedimage.meetings.models import ActionItem, ActionStatus, BlockerReview, ReviewState
 
 
 class MeetingViewSet(viewsets.ReadOnlyModelViewSet):
@@ -63,7 +61,7 @@ class ActionItemViewSet(viewsets.ReadOnlyModelViewSet):
     search_fields = ["text"]
 
     def get_queryset(self):
-        return ActionItem.objects.select_related("owner").order_by("created_at", "id")
+        return selectors.action_item_list()
 
 
 class ReviewFilter(django_filters.FilterSet):
@@ -83,10 +81,4 @@ class ReviewViewSet(viewsets.ReadOnlyModelViewSet):
     ordering_fields = ["decided_at"]
 
     def get_queryset(self):
-        votes = Vote.objects.select_related("voter").order_by("cast_at", "id")
-        return (
-            BlockerReview.objects.filter(blocker__in=blockers_visible_to(self.request.user))
-            .select_related("blocker", "decided_by")
-            .prefetch_related(Prefetch("votes", queryset=votes))
-            .order_by("blocker_id")
-        )
+        return selectors.review_list(user=self.request.user)

@@ -5,8 +5,7 @@ from rest_framework import viewsets
 from rest_framework.response import Response
 from rest_framework.reverse import reverse
 
-from fedimage.initiative.models import Release
-from fedimage.initiative.selectors import release_get
+from fedimage.initiative.selectors import release_get, release_queryset
 from fedimage.reports.api.serializers import ReportEntrySerializer, ReportSerializer
 from fedimage.reports.reports import UPSTREAMS, release_report, upstream_report
 
@@ -49,7 +48,7 @@ class ReleaseReportViewSet(viewsets.ViewSet):
                 "name": r.name,
                 "url": reverse("api-report-release-detail", args=[r.key], request=request),
             }
-            for r in Release.objects.all()
+            for r in release_queryset()
         ]
         return Response(ReportEntrySerializer(entries, many=True).data)
 
