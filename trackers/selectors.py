@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 from urllib.parse import urlencode, urlsplit
 
@@ -63,6 +63,13 @@ def source_list(*, enabled_only: bool = False) -> QuerySet[TrackerSource]:
 
 def source_names() -> list[str]:
     return list(TrackerSource.objects.order_by("order", "name").values_list("name", flat=True))
+
+
+def webhook_sources(*, kind: str) -> list[TrackerSource]:
+    """Enabled sources of a tracker kind that name a webhook secret (the hook checks them)."""
+    return list(
+        TrackerSource.objects.filter(kind=kind, enabled=True).exclude(webhook_secret_env="")
+    )
 
 
 def source_get(*, name: str) -> TrackerSource:
@@ -279,6 +286,55 @@ def tracked_issue_for_url(url: str, *, user=None) -> TrackedIssue | None:
     if host is not None:
         candidates = [c for c in candidates if urlsplit(c.web_url).hostname == host] or candidates
     return candidates[0] if candidates else None
+
+
+def closed_issues_tracked_by_blockers(
+    *, user, since: datetime, until: datetime
+) -> list[tuple[TrackedIssue, list[tuple[int, str]]]]:
+    """Tracked issues closed in (since, until] that blockers the user may see track, oldest
+    closed first, each with those blockers (pk, title).
+
+    Read from the issues that closed in the window and that a blocker tracks (matched in SQL
+    on the blocker's stored project and number), then those blockers: two bounded queries,
+    however many blockers ever tracked an issue.
+    """
+    visible = initiative_selectors.blockers_visible_to(user)
+    tracked = visible.filter(
+        tracking_project=OuterRef("project"), tracking_number=OuterRef("number")
+    )
+    issues = TrackedIssue.objects.filter(
+        Exists(tracked),
+        state=IssueState.CLOSED,
+        closed_at__gt=since,
+        closed_at__lte=until,
+        removed=False,
+    )
+    if not can_see_private(user):
+        issues = issues.filter(confidential=False)
+    closed = list(issues.defer("body").order_by("closed_at"))
+    if not closed:
+        return []
+    linked = visible.filter(
+        tracking_project__in={i.project for i in closed},
+        tracking_number__in={i.number for i in closed},
+    ).values_list("pk", "title", "tracking_url")
+    wanted: dict[tuple[str, int], list[tuple[int, str, str | None]]] = {}
+    for pk, title, url in linked:
+        parsed = parse_issue_reference(url)
+        if parsed is not None:
+            host, project, number = parsed
+            wanted.setdefault((project, number), []).append((pk, title, host))
+    return [
+        (
+            issue,
+            [
+                (pk, title)
+                for pk, title, host in wanted.get((issue.project, issue.number), [])
+                if host is None or urlsplit(issue.web_url).hostname == host
+            ],
+        )
+        for issue in closed
+    ]
 
 
 @dataclass(frozen=True)

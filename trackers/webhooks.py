@@ -17,6 +17,7 @@ from typing import Any
 from django.http import HttpRequest
 
 from trackers.models import TrackerKind, TrackerSource
+from trackers.selectors import webhook_sources
 from trackers.services import Delivery
 
 # (kind, delivery id headers, event headers), first header present wins.
@@ -56,9 +57,7 @@ def _header(request: HttpRequest, names: tuple[str, ...]) -> str:
 
 def _secrets(kind: str) -> list[tuple[TrackerSource, bytes]]:
     pairs = []
-    for source in TrackerSource.objects.filter(kind=kind, enabled=True).exclude(
-        webhook_secret_env=""
-    ):
+    for source in webhook_sources(kind=kind):
         secret = os.environ.get(source.webhook_secret_env, "")
         if secret:
             pairs.append((source, secret.encode()))

@@ -15,7 +15,7 @@ from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db import transaction
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.cache import patch_vary_headers
@@ -291,7 +291,7 @@ def blocker_edit(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_POST
 def blocker_set_status(request: HttpRequest, pk: int) -> HttpResponse:
-    blocker = get_object_or_404(selectors.blockers_visible_to(request.user), pk=pk)
+    blocker = selectors.blocker_get(user=request.user, pk=pk)
     form = BlockerStatusForm(request.POST)
     if not form.is_valid():
         messages.error(request, "Pick one of the listed statuses.")

@@ -278,3 +278,31 @@ def _object_labels(rows) -> dict[tuple[str, int], tuple[str, str]]:
         for b in Blocker.objects.filter(pk__in=ids["blocker"]).only("title"):
             labels["blocker", b.pk] = (f"#{b.pk} {b.title}", b.get_absolute_url())
     return labels
+
+
+# Value histories: what the charts rebuild week by week (one query each, oldest row first).
+ValueRow = tuple[int, datetime, Any]
+
+
+def blocker_status_history(*, ids: Iterable[int]) -> list[ValueRow]:
+    """(blocker id, when, status) of each recorded row of these blockers; None once deleted."""
+    return _values(Blocker.history.filter(id__in=list(ids)), "status")
+
+
+def milestone_status_history(*, release: Release | None = None) -> list[ValueRow]:
+    """(milestone id, when, status) of each recorded row, of one release's milestones or all."""
+    history = Milestone.history.all()
+    if release is not None:
+        history = history.filter(id__in=Milestone.objects.filter(release=release).values("pk"))
+    return _values(history, "status")
+
+
+def migration_stage_history() -> list[ValueRow]:
+    """(migration id, when, stage) of each recorded row, the base images' own left out."""
+    history = Migration.history.exclude(subproject__kind=Subproject.Kind.BASE)
+    return _values(history, "stage")
+
+
+def _values(history: QuerySet, name: str) -> list[ValueRow]:
+    rows = history.order_by("history_id").values_list("id", "history_date", name, "history_type")
+    return [(i, when, None if kind == "-" else value) for i, when, value, kind in rows]

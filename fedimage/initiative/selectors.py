@@ -288,6 +288,24 @@ def initiative_get() -> Initiative | None:
     return Initiative.objects.first()
 
 
+def blocker_release_links(*, user, releases: list[Release]) -> dict[int, set[int]]:
+    """The releases (ids) each blocker the user may see touches through its milestones."""
+    links: dict[int, set[int]] = {}
+    for blocker_id, release_id in (
+        blockers_visible_to(user)
+        .filter(milestones__release__in=releases)
+        .values_list("pk", "milestones__release")
+        .distinct()
+    ):
+        links.setdefault(blocker_id, set()).add(release_id)
+    return links
+
+
+def dated_milestones() -> QuerySet[Milestone]:
+    """Milestones with a target date, with their release (the calendar feed)."""
+    return Milestone.objects.select_related("release").exclude(target_date=None)
+
+
 def release_blocker_ids(*, user, release: Release) -> list[int]:
     """The blockers the user may see that touch any milestone of the release."""
     return list(

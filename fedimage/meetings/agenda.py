@@ -11,20 +11,17 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
-from urllib.parse import urlsplit
 
-from django.db.models import Exists, OuterRef
 from django.urls import reverse
 from django.utils import timezone
 
-from fedimage.core.references import parse_issue_reference
 from fedimage.health.models import INCIDENT_STATES, HealthState, StateChange
+from fedimage.health.selectors import state_changes_between
 from fedimage.initiative.history import Change, change_feed
 from fedimage.initiative.models import CLOSED_BLOCKER_STATUSES, Stage
-from fedimage.initiative.rules import can_see_private
-from fedimage.initiative.selectors import blockers_visible_to
 from fedimage.meetings.models import Meeting
-from trackers.models import IssueState, TrackedIssue
+from fedimage.meetings.selectors import previous_meeting
+from trackers.selectors import closed_issues_tracked_by_blockers
 
 # With no earlier meeting, the agenda covers the week before this one.
 FIRST_MEETING_WINDOW = timedelta(days=7)
@@ -171,9 +168,7 @@ def agenda_window(
 ) -> tuple[datetime, datetime, Meeting | None]:
     """From the previous meeting's start (or a week before) to this one's start, or now."""
     now = now or timezone.now()
-    previous = (
-        Meeting.objects.filter(starts_at__lt=meeting.starts_at).order_by("-starts_at").first()
-    )
+    previous = previous_meeting(meeting=meeting)
     since = previous.starts_at if previous else meeting.starts_at - FIRST_MEETING_WINDOW
     return since, min(meeting.starts_at, now), previous
 
@@ -260,11 +255,7 @@ def _later(old: str, new: str) -> bool:
 
 def _health(since: datetime, until: datetime) -> tuple[list[HealthItem], list[HealthItem]]:
     """Incidents opened and recovered in the window, netted per tag (one query)."""
-    changes = (
-        StateChange.objects.filter(at__gt=since, at__lte=until)
-        .select_related("tag__image")
-        .order_by("at", "id")
-    )
+    changes = state_changes_between(since=since, until=until)
     by_tag: dict[int, list[StateChange]] = defaultdict(list)
     for change in changes:
         by_tag[change.tag_id].append(change)
@@ -305,55 +296,19 @@ def _health(since: datetime, until: datetime) -> tuple[list[HealthItem], list[He
 
 
 def _upstream(user, since: datetime, until: datetime) -> list[UpstreamItem]:
-    """Tracked upstream issues that blockers link to and that closed in the window.
-
-    Read from the issues that closed in the window and that a blocker tracks (matched in SQL
-    on the blocker's stored project and number), then those blockers: two bounded queries,
-    however many blockers ever tracked an issue.
-    """
-    tracked = blockers_visible_to(user).filter(
-        tracking_project=OuterRef("project"), tracking_number=OuterRef("number")
-    )
-    issues = TrackedIssue.objects.filter(
-        Exists(tracked),
-        state=IssueState.CLOSED,
-        closed_at__gt=since,
-        closed_at__lte=until,
-        removed=False,
-    )
-    if not can_see_private(user):
-        issues = issues.filter(confidential=False)
-    closed = list(issues.defer("body").order_by("closed_at"))
-    if not closed:
-        return []
-    linked = (
-        blockers_visible_to(user)
-        .filter(
-            tracking_project__in={i.project for i in closed},
-            tracking_number__in={i.number for i in closed},
+    """Tracked upstream issues that blockers link to and that closed in the window."""
+    return [
+        UpstreamItem(
+            reference=issue.reference,
+            url=issue.web_url,
+            title=issue.title,
+            closed_at=issue.closed_at,
+            blocker_id=pk,
+            blocker_label=f"#{pk} {title}",
+            blocker_url=reverse("dashboard:blocker-detail", kwargs={"pk": pk}),
         )
-        .values_list("pk", "title", "tracking_url")
-    )
-    wanted: dict[tuple[str, int], list[tuple[int, str, str | None]]] = defaultdict(list)
-    for pk, title, url in linked:
-        parsed = parse_issue_reference(url)
-        if parsed is not None:
-            host, project, number = parsed
-            wanted[project, number].append((pk, title, host))
-    out = []
-    for issue in closed:
-        for pk, title, host in wanted.get((issue.project, issue.number), []):
-            if host is not None and urlsplit(issue.web_url).hostname != host:
-                continue
-            out.append(
-                UpstreamItem(
-                    reference=issue.reference,
-                    url=issue.web_url,
-                    title=issue.title,
-                    closed_at=issue.closed_at,
-                    blocker_id=pk,
-                    blocker_label=f"#{pk} {title}",
-                    blocker_url=reverse("dashboard:blocker-detail", kwargs={"pk": pk}),
-                )
-            )
-    return out
+        for issue, blockers in closed_issues_tracked_by_blockers(
+            user=user, since=since, until=until
+        )
+        for pk, title in blockers
+    ]

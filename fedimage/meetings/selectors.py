@@ -34,6 +34,11 @@ def meeting_get(*, pk: int) -> Meeting:
     )
 
 
+def previous_meeting(*, meeting: Meeting) -> Meeting | None:
+    """The meeting held last before this one, if any."""
+    return Meeting.objects.filter(starts_at__lt=meeting.starts_at).order_by("-starts_at").first()
+
+
 def upcoming_and_past(*, now: datetime | None = None) -> tuple[list[Meeting], list[Meeting]]:
     """Meetings still to come (soonest first) and held ones (latest first)."""
     now = now or timezone.now()

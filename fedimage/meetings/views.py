@@ -6,12 +6,12 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from fedimage.core.permissions import allowed, require
-from fedimage.initiative.selectors import blockers_visible_to
+from fedimage.initiative.selectors import blocker_get
 from fedimage.meetings import selectors, services
 from fedimage.meetings.agenda import agenda_for
 from fedimage.meetings.forms import (
@@ -217,7 +217,7 @@ def action_status(request: HttpRequest, item_pk: int) -> HttpResponse:
 def review_decide(request: HttpRequest, pk: int, blocker_pk: int) -> HttpResponse:
     meeting = selectors.meeting_get(pk=pk)
     require(request.user, "meetings.decide_review")
-    blocker = get_object_or_404(blockers_visible_to(request.user), pk=blocker_pk)
+    blocker = blocker_get(user=request.user, pk=blocker_pk)
     form = ReviewDecisionForm(request.POST)
     if form.is_valid():
         services.review_decide(
@@ -233,7 +233,7 @@ def review_decide(request: HttpRequest, pk: int, blocker_pk: int) -> HttpRespons
 @require_POST
 def vote(request: HttpRequest, blocker_pk: int) -> HttpResponse:
     """Cast or change one's vote on a blocker, from its page or from a meeting."""
-    blocker = get_object_or_404(blockers_visible_to(request.user), pk=blocker_pk)
+    blocker = blocker_get(user=request.user, pk=blocker_pk)
     form = VoteForm(request.POST)
     if form.is_valid():
         try:
@@ -255,7 +255,7 @@ def vote(request: HttpRequest, blocker_pk: int) -> HttpResponse:
 @login_required
 @require_POST
 def justify(request: HttpRequest, blocker_pk: int) -> HttpResponse:
-    blocker = get_object_or_404(blockers_visible_to(request.user), pk=blocker_pk)
+    blocker = blocker_get(user=request.user, pk=blocker_pk)
     form = JustificationForm(request.POST)
     if form.is_valid():
         try:

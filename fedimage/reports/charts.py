@@ -17,23 +17,21 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from django.db.models import Count, Max
-from django.db.models.functions import TruncWeek
 from django.utils import timezone
 from django.utils.safestring import SafeString, mark_safe
 
-from fedimage.health.models import DigestRecord, TagState, WatchedImage
-from fedimage.initiative.models import (
-    CLOSED_BLOCKER_STATUSES,
-    Blocker,
-    Migration,
-    Milestone,
-    MilestoneStatus,
-    Release,
-    Stage,
-    Subproject,
+from fedimage.health.selectors import active_image_keys, builds_per_week, last_build_by_image
+from fedimage.initiative.history import (
+    blocker_status_history,
+    migration_stage_history,
+    milestone_status_history,
 )
-from fedimage.initiative.selectors import blockers_visible_to
+from fedimage.initiative.models import CLOSED_BLOCKER_STATUSES, MilestoneStatus, Release, Stage
+from fedimage.initiative.selectors import (
+    blocker_release_links,
+    release_blocker_ids,
+    release_queryset,
+)
 
 SVG_NS = "http://www.w3.org/2000/svg"
 WIDTH, HEIGHT = 640, 240
@@ -221,21 +219,8 @@ def open_blockers_chart(
     *, user, releases: list[Release], times: list[datetime], key: str = "chart-blockers"
 ) -> Chart:
     """Open blockers over time, one line per release (a blocker counts for each release)."""
-    visible = blockers_visible_to(user)
-    links = defaultdict(set)
-    for blocker_id, release_id in (
-        visible.filter(milestones__release__in=releases)
-        .values_list("pk", "milestones__release")
-        .distinct()
-    ):
-        links[blocker_id].add(release_id)
-    history = Blocker.history.filter(id__in=list(links)).order_by("history_id")
-    timelines = _timeline(
-        (i, when, None if kind == "-" else status)
-        for i, when, status, kind in history.values_list(
-            "id", "history_date", "status", "history_type"
-        )
-    )
+    links = blocker_release_links(user=user, releases=releases)
+    timelines = _timeline(blocker_status_history(ids=list(links)))
     series = []
     for release in releases:
         mine = [timelines[i] for i, rel in links.items() if release.pk in rel and i in timelines]
@@ -260,19 +245,8 @@ def blocker_burnup_chart(
     *, user, release: Release, times: list[datetime], key: str = "chart-burnup"
 ) -> Chart:
     """Blockers against one release: filed and closed to date (burn-up), and still open."""
-    ids = list(
-        blockers_visible_to(user)
-        .filter(milestones__release=release)
-        .values_list("pk", flat=True)
-        .distinct()
-    )
-    history = Blocker.history.filter(id__in=ids).order_by("history_id")
-    timelines = _timeline(
-        (i, when, None if kind == "-" else status)
-        for i, when, status, kind in history.values_list(
-            "id", "history_date", "status", "history_type"
-        )
-    )
+    ids = release_blocker_ids(user=user, release=release)
+    timelines = _timeline(blocker_status_history(ids=ids))
     filed, closed, still_open = [], [], []
     for when in times:
         states = [_value_at(t, when) for t in timelines.values()]
@@ -307,15 +281,7 @@ def milestone_chart(
     *, times: list[datetime], release: Release | None = None, key: str = "chart-milestones"
 ) -> Chart:
     """How many milestones were done, on track, in trouble or not started, week by week."""
-    history = Milestone.history.order_by("history_id")
-    if release is not None:
-        history = history.filter(id__in=Milestone.objects.filter(release=release).values("pk"))
-    timelines = _timeline(
-        (i, when, None if kind == "-" else status)
-        for i, when, status, kind in history.values_list(
-            "id", "history_date", "status", "history_type"
-        )
-    )
+    timelines = _timeline(milestone_status_history(release=release))
     series = [Series(name, []) for name, _ in STATUS_GROUPS]
     for when in times:
         states = [_value_at(t, when) for t in timelines.values()]
@@ -334,14 +300,7 @@ def milestone_chart(
 
 def migration_chart(*, times: list[datetime], key: str = "chart-migration") -> Chart:
     """The migration matrix over time: subprojects that had reached each stage."""
-    history = (
-        Migration.history.exclude(subproject__kind=Subproject.Kind.BASE)
-        .order_by("history_id")
-        .values_list("id", "history_date", "stage", "history_type")
-    )
-    timelines = _timeline(
-        (i, when, None if kind == "-" else stage) for i, when, stage, kind in history
-    )
+    timelines = _timeline(migration_stage_history())
     wanted = [s for s in Stage if s != Stage.OWN_BASE]
     names = {Stage.DEVELOPMENT: "Development", Stage.BETA: "Beta", Stage.PRODUCTION: "Production"}
     series = [Series(f"{names[s]} or later", []) for s in wanted]
@@ -366,29 +325,13 @@ def cadence_chart(*, start: datetime, end: datetime, key: str = "chart-cadence")
     Counted by the database (builds per image and week), so the chart is as large as the list
     of images whatever the number of tags and builds: a year of data draws what a day does.
     """
-    images = list(
-        WatchedImage.objects.filter(active=True).order_by("order", "key").values_list("pk", "key")
-    )
+    images = active_image_keys()
     first_week = _week_start(start)
     weeks = [first_week + timedelta(weeks=k) for k in range((end - first_week).days // 7 + 1)]
     counts: dict[tuple[int, datetime], int] = {}
-    for image_id, week, n in (
-        DigestRecord.objects.filter(
-            tag__active=True, tag__image__active=True, first_seen__gte=start, first_seen__lte=end
-        )
-        .annotate(week=TruncWeek("first_seen"))
-        .values_list("tag__image_id", "week")
-        .annotate(n=Count("id"))
-        .values_list("tag__image_id", "week", "n")
-    ):
+    for image_id, week, n in builds_per_week(start=start, end=end):
         counts[image_id, _week_start(week)] = n
-    # A tag's current digest is its newest build: no need to read the digest history.
-    last_builds = dict(
-        TagState.objects.filter(active=True, image__active=True)
-        .values_list("image_id")
-        .annotate(last=Max("digest_seen_at"))
-        .values_list("image_id", "last")
-    )
+    last_builds = last_build_by_image()
     row_h = 18
     height = TOP + 22 + row_h * max(len(images), 1) + BOTTOM
     title = "Image build cadence"
@@ -461,7 +404,7 @@ def _week_start(moment: datetime) -> datetime:
 def initiative_charts(*, user, weeks: int = DEFAULT_WEEKS, end: datetime | None = None):
     """Every chart of the charts page."""
     times = sample_times(end=end, weeks=weeks)
-    releases = list(Release.objects.order_by("order", "key"))
+    releases = list(release_queryset())
     return [
         open_blockers_chart(user=user, releases=releases, times=times),
         milestone_chart(times=times),

@@ -20,9 +20,9 @@ from django.utils.feedgenerator import Atom1Feed
 from django.views.decorators.http import require_GET
 
 from fedimage.initiative.markup import render_markdown
-from fedimage.initiative.models import Blocker, Milestone
-from fedimage.initiative.selectors import blocker_list
-from fedimage.meetings.models import Meeting
+from fedimage.initiative.models import Blocker
+from fedimage.initiative.selectors import blocker_list, dated_milestones
+from fedimage.meetings.selectors import meeting_list
 
 FEED_SIZE = 50
 # XML 1.0 cannot carry these C0 controls; Django's feed writer refuses them with an error.
@@ -115,7 +115,7 @@ def calendar_text(*, base_url: str, now: datetime | None = None) -> str:
         "METHOD:PUBLISH",
         "X-WR-CALNAME:Fedora Image Mode initiative",
     ]
-    for m in Milestone.objects.select_related("release").exclude(target_date=None):
+    for m in dated_milestones():
         lines += [
             "BEGIN:VEVENT",
             f"UID:milestone-{m.key}@{host}",
@@ -129,7 +129,7 @@ def calendar_text(*, base_url: str, now: datetime | None = None) -> str:
             "TRANSP:TRANSPARENT",
             "END:VEVENT",
         ]
-    for meeting in Meeting.objects.all():
+    for meeting in meeting_list():
         lines += [
             "BEGIN:VEVENT",
             f"UID:meeting-{meeting.pk}@{host}",

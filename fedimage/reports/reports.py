@@ -26,8 +26,9 @@ from fedimage.initiative.selectors import (
     severity_sort_key,
 )
 from fedimage.meetings.minutes import md
+from fedimage.reports import selectors
 from trackers.models import IssueState, TrackedIssue
-from trackers.selectors import issues_visible_to, milestones_with_progress
+from trackers.selectors import milestones_with_progress
 
 
 @dataclass(frozen=True)
@@ -167,28 +168,13 @@ def upstream_report(*, key: str, user) -> Report:
     upstream = UPSTREAMS.get(key)
     if upstream is None:
         raise Http404("No such upstream project.")
-    blockers = list(
-        blocker_list(user=user, filters={"status": "unresolved"}).filter(
-            Q(category=upstream.category) | upstream.project_q("tracking_project")
-        )
-    )
-    blockers.sort(key=severity_sort_key)
-    issues = list(
-        issues_visible_to(user)
-        .filter(upstream.project_q("project"), removed=False)
-        .order_by("-state", "-updated_at", "-id")  # open before closed
-    )
+    blockers = selectors.upstream_blockers(user=user, upstream=upstream)
+    issues = selectors.upstream_issues(user=user, upstream=upstream)
     states = {(i.project, i.number): IssueState(i.state).label.lower() for i in issues}
     wanted = [(b.tracking_project, b.tracking_number) for b in blockers if b.tracking_number]
+    # Blockers may track an issue of a source outside the family's listed projects.
     missing = [pair for pair in wanted if pair not in states]
-    if missing:
-        # Blockers may track an issue of a source outside the family's listed projects.
-        q = Q(pk__in=[])
-        for project, number in missing:
-            q |= Q(project=project, number=number)
-        found = issues_visible_to(user).filter(q, removed=False)
-        for project, number, state in found.values_list("project", "number", "state"):
-            states[project, number] = IssueState(state).label.lower()
+    states.update(selectors.issue_states(user=user, pairs=missing))
     blocker_rows = [
         _blocker_row(b, upstream_state=states.get((b.tracking_project, b.tracking_number), ""))
         for b in blockers
