@@ -262,6 +262,13 @@ def blockers_with_flags(*, user, filters: dict | None = None) -> QuerySet[Blocke
     return qs.filter(upstream_fixed=True) if (filters or {}).get("upstream_fixed") else qs
 
 
+def most_pressing_blockers(*, user, filters: dict, limit: int) -> tuple[list[Blocker], int]:
+    """The first `limit` matching blockers with their flags, most pressing first, and how many
+    match."""
+    blockers = blockers_with_flags(user=user, filters=filters)
+    return list(initiative_selectors.most_pressing_first(blockers)[:limit]), blockers.count()
+
+
 def blocker_with_flags(*, user, pk: int) -> Blocker:
     return get_object_or_404(blockers_with_flags(user=user), pk=pk)
 

@@ -99,18 +99,14 @@ def release_detail(request: HttpRequest, key: str) -> HttpResponse:
 
 def _most_pressing(user, filters: dict) -> tuple[list[Blocker], int]:
     """The first BLOCKERS_SHOWN blockers matching, most pressing first, and how many match."""
-    blockers = tracker_selectors.blockers_with_flags(user=user, filters=filters)
-    return list(selectors.most_pressing_first(blockers)[:BLOCKERS_SHOWN]), blockers.count()
+    return tracker_selectors.most_pressing_blockers(
+        user=user, filters=filters, limit=BLOCKERS_SHOWN
+    )
 
 
 def _all_blockers_url(**filters: str) -> str:
     """The blocker list filtered to what a page shows the first of."""
     return f"{reverse('dashboard:blocker-list')}?{urlencode(filters)}"
-
-
-def _blocker_ids(user, filters: dict) -> list[int]:
-    """Every matching blocker's id (the history of them all, not only of those shown)."""
-    return list(selectors.blocker_list(user=user, filters=filters).values_list("pk", flat=True))
 
 
 @require_http_methods(["GET", "POST"])
@@ -138,7 +134,7 @@ def milestone_detail(request: HttpRequest, key: str) -> HttpResponse:
             limit=30,
             milestones=[milestone.pk],
             migrations=[],
-            blockers=_blocker_ids(user, {"milestone": milestone}),
+            blockers=selectors.blocker_ids(user=user, filters={"milestone": milestone}),
         ),
     }
     return render(
@@ -186,7 +182,7 @@ def subproject_detail(request: HttpRequest, key: str) -> HttpResponse:
             limit=30,
             milestones=[],
             migrations=[migration.pk] if migration else [],
-            blockers=_blocker_ids(user, {"subproject": subproject}),
+            blockers=selectors.blocker_ids(user=user, filters={"subproject": subproject}),
         ),
     }
     return render(

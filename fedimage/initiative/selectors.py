@@ -306,6 +306,16 @@ def dated_milestones() -> QuerySet[Milestone]:
     return Milestone.objects.select_related("release").exclude(target_date=None)
 
 
+def blocker_ids(*, user, filters: dict) -> list[int]:
+    """Every matching blocker's id (a page's history covers them all, not only those shown)."""
+    return list(blocker_list(user=user, filters=filters).values_list("pk", flat=True))
+
+
+def recently_changed_blockers(*, user, limit: int) -> list[Blocker]:
+    """The blockers the user may see, latest change first (the Atom feed)."""
+    return list(blocker_list(user=user).order_by("-updated_at", "-id")[:limit])
+
+
 def release_blocker_ids(*, user, release: Release) -> list[int]:
     """The blockers the user may see that touch any milestone of the release."""
     return list(

@@ -24,8 +24,9 @@ from fedimage.meetings.models import (
 from trackers.selectors import milestones_with_progress
 
 
-def meeting_list() -> QuerySet[Meeting]:
-    return Meeting.objects.select_related("chair")
+def meeting_list(*, attendees: bool = False) -> QuerySet[Meeting]:
+    qs = Meeting.objects.select_related("chair")
+    return qs.prefetch_related("attendees") if attendees else qs
 
 
 def meeting_get(*, pk: int) -> Meeting:

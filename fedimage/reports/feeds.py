@@ -21,7 +21,7 @@ from django.views.decorators.http import require_GET
 
 from fedimage.initiative.markup import render_markdown
 from fedimage.initiative.models import Blocker
-from fedimage.initiative.selectors import blocker_list, dated_milestones
+from fedimage.initiative.selectors import dated_milestones, recently_changed_blockers
 from fedimage.meetings.selectors import meeting_list
 
 FEED_SIZE = 50
@@ -42,7 +42,7 @@ class BlockerFeed(Feed):
         return reverse("dashboard:blocker-list")
 
     def items(self):
-        return blocker_list(user=AnonymousUser()).order_by("-updated_at", "-id")[:FEED_SIZE]
+        return recently_changed_blockers(user=AnonymousUser(), limit=FEED_SIZE)
 
     # Text saved before control characters were refused must not break the whole feed.
     def item_title(self, item: Blocker) -> str:

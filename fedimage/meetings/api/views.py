@@ -24,7 +24,7 @@ class MeetingViewSet(viewsets.ReadOnlyModelViewSet):
     ordering_fields = ["starts_at"]
 
     def get_queryset(self):
-        return selectors.meeting_list().prefetch_related("attendees")
+        return selectors.meeting_list(attendees=True)
 
     def get_serializer_class(self):
         return MeetingDetailSerializer if self.action == "retrieve" else MeetingSerializer
