@@ -306,6 +306,8 @@ CELERY_BEAT_SCHEDULE = {
         "kwargs": {"full": True},
     },
     "trackers-prune-ledger": {"task": "trackers.prune_ledger", "schedule": 24 * 3600.0},
+    "notifications-prune": {"task": "notifications.prune", "schedule": 24 * 3600.0},
+    "accounts-clear-sessions": {"task": "accounts.clear_sessions", "schedule": 24 * 3600.0},
     "meetings-action-items-due": {
         "task": "meetings.action_items_due",
         "schedule": env.float("NOTIFICATIONS_DUE_SCAN_INTERVAL_SECONDS", default=3600.0),
@@ -367,6 +369,12 @@ NOTIFICATIONS_MATRIX_TOKEN_ENV = env.str(
 )
 # Links in notifications are made absolute with this.
 NOTIFICATIONS_SITE_URL = env.str("NOTIFICATIONS_SITE_URL", default="http://localhost:8000")
+# Delivered notifications and their events are kept this long (the daily notifications.prune);
+# events a periodic scan found (action items due) longer, so the scan never records them twice.
+NOTIFICATIONS_KEEP_DAYS = env.int("NOTIFICATIONS_KEEP_DAYS", default=90)
+NOTIFICATIONS_SCANNED_KEEP_DAYS = env.int("NOTIFICATIONS_SCANNED_KEEP_DAYS", default=730)
+# Retention jobs delete old history this many rows per transaction (fedimage.core.retention).
+RETENTION_BATCH_SIZE = env.int("RETENTION_BATCH_SIZE", default=5000)
 
 # bus: the Fedora message bus, off unless a broker is configured; ci: CI results (README).
 BUS_AMQP_URL = env.str("FEDIMAGE_BUS_AMQP_URL", default="")

@@ -13,6 +13,7 @@ from django.db.models import Count, Q, QuerySet, Sum
 from django.db.models.functions import TruncDate
 from django.utils import timezone
 
+from fedimage.core.retention import delete_in_batches
 from trackers.models import (
     RunStatus,
     SyncRun,
@@ -234,10 +235,12 @@ def ledger_prune(*, now: datetime | None = None) -> Pruned:
             runs += batch.delete()[0]
             days += 1
     keep_days = now - timedelta(days=settings.TRACKERS_RUN_DAYS_KEEP_DAYS)
-    SyncRunDay.objects.filter(day__lt=keep_days.date()).delete()
-    deliveries, _ = WebhookDelivery.objects.filter(
-        received_at__lt=now - timedelta(days=settings.TRACKERS_WEBHOOK_KEEP_DAYS)
-    ).delete()
+    delete_in_batches(SyncRunDay.objects.filter(day__lt=keep_days.date()))
+    deliveries = delete_in_batches(
+        WebhookDelivery.objects.filter(
+            received_at__lt=now - timedelta(days=settings.TRACKERS_WEBHOOK_KEEP_DAYS)
+        )
+    )
     queued = _queued_close(SyncRun.objects.filter(started_at__lt=now - QUEUED_GIVE_UP))
     if runs or deliveries or queued:
         logger.info(

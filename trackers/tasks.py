@@ -13,6 +13,7 @@ from typing import Any
 
 from celery import shared_task
 
+from fedimage.core.locks import single_flight
 from trackers import services
 from trackers.clients.base import RateLimited, TrackerUnavailable
 from trackers.sync.ledger import MAX_PAUSE
@@ -59,5 +60,9 @@ def sync_issue(source_id: int, project: str, number: int) -> None:
 
 @shared_task(name="trackers.prune_ledger", time_limit=30 * 60)
 def prune_ledger() -> int:
-    """Apply the run ledger's and the webhook deliveries' retention; return runs summed."""
-    return services.ledger_prune().runs
+    """Apply the run ledger's and the webhook deliveries' retention; return runs summed.
+
+    Idempotent, and one pass at a time (a second one returns at once).
+    """
+    with single_flight("trackers.prune_ledger") as lease:
+        return services.ledger_prune().runs if lease else 0

@@ -14,6 +14,7 @@ from axes.models import AccessAttempt, AccessFailureLog, AccessLog
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser, Group
 from django.contrib.auth.models import User as AuthUser
+from django.contrib.sessions.models import Session
 from django.core import signing
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.mail import send_mail
@@ -24,6 +25,7 @@ from django.utils import timezone
 
 from fedimage.accounts import selectors
 from fedimage.accounts.models import ApiToken, Profile
+from fedimage.core.retention import delete_in_batches
 from fedimage.initiative.rules import LEAD_GROUP
 
 audit = logging.getLogger("fedimage.accounts.audit")
@@ -242,10 +244,20 @@ def audit_prune(*, now=None) -> dict[str, int]:
     now = now or timezone.now()
     cutoff = now - timedelta(days=settings.AUDIT_RETENTION_DAYS)
     return {
-        "access_logs": AccessLog.objects.filter(attempt_time__lt=cutoff).delete()[0],
-        "failure_logs": AccessFailureLog.objects.filter(attempt_time__lt=cutoff).delete()[0],
-        "attempts": AccessAttempt.objects.filter(attempt_time__lt=cutoff).delete()[0],
-        "tokens": ApiToken.objects.filter(
-            Q(revoked_at__lt=cutoff) | Q(expires_at__lt=cutoff)
-        ).delete()[0],
+        "access_logs": delete_in_batches(AccessLog.objects.filter(attempt_time__lt=cutoff)),
+        "failure_logs": delete_in_batches(AccessFailureLog.objects.filter(attempt_time__lt=cutoff)),
+        "attempts": delete_in_batches(AccessAttempt.objects.filter(attempt_time__lt=cutoff)),
+        "tokens": delete_in_batches(
+            ApiToken.objects.filter(Q(revoked_at__lt=cutoff) | Q(expires_at__lt=cutoff))
+        ),
     }
+
+
+def sessions_clear(*, now=None) -> int:
+    """Delete expired sessions (Django's `clearsessions`, a batch at a time); return how many.
+
+    Sessions live in the database behind the cache (`cached_db`): every sign-in leaves a row
+    that Django never deletes by itself.
+    """
+    now = now or timezone.now()
+    return delete_in_batches(Session.objects.filter(expire_date__lt=now))

@@ -12,3 +12,10 @@ def prune_audit() -> None:
     with single_flight("accounts.prune_audit") as lease:
         if lease:
             services.audit_prune()
+
+
+@shared_task(name="accounts.clear_sessions", time_limit=600)
+def clear_sessions() -> int:
+    """Delete expired sessions; idempotent, single-flight. Returns how many were deleted."""
+    with single_flight("accounts.clear_sessions") as lease:
+        return services.sessions_clear() if lease else 0

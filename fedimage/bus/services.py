@@ -22,6 +22,7 @@ from django.utils import timezone
 from fedimage.bus import messages, publisher
 from fedimage.bus.models import BusMessage, MessageStatus
 from fedimage.core.locks import single_flight
+from fedimage.core.retention import delete_in_batches
 from fedimage.meetings import selectors as meeting_selectors
 from fedimage.meetings.models import Meeting
 
@@ -158,12 +159,9 @@ def messages_prune(*, now: datetime | None = None) -> int:
     """Forget sent and refused messages older than BUS_KEEP_DAYS; pending ones are kept."""
     now = now or timezone.now()
     cutoff = now - timedelta(days=settings.BUS_KEEP_DAYS)
-    deleted, _ = (
-        BusMessage.objects.exclude(status=MessageStatus.PENDING)
-        .filter(created_at__lt=cutoff)
-        .delete()
+    return delete_in_batches(
+        BusMessage.objects.exclude(status=MessageStatus.PENDING).filter(created_at__lt=cutoff)
     )
-    return deleted
 
 
 def minutes_announce(*, now: datetime | None = None) -> int:

@@ -43,7 +43,7 @@ from fedimage.initiative.models import (
     Subproject,
 )
 from fedimage.meetings.models import ActionItem, BlockerReview, Decision, Meeting, Vote
-from fedimage.notifications.models import Event, Notification, Subscription
+from fedimage.notifications.models import Subscription
 from trackers.models import RateBudget, SyncRun, SyncRunDay, TrackedIssue, TrackerSource
 
 BASE = ("initiative", "meetings", "accounts")
@@ -143,8 +143,8 @@ def connect() -> None:
         pagecache.watch(model, "initiative")
     for model in (Meeting, Decision, ActionItem, BlockerReview, Vote):
         pagecache.watch(model, "meetings")
-    for model in (Subscription, Event, Notification):
-        pagecache.watch(model, "notifications")
+    # Events and their deliveries are shown on no page.
+    pagecache.watch(Subscription, "notifications")
     # A profile holds the time zone pages are shown in.
     for model in (get_user_model(), Group, Profile):
         pagecache.watch(model, "accounts")

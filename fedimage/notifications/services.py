@@ -24,6 +24,7 @@ from django.db.models import F, Q
 from django.utils import timezone
 
 from fedimage.core.permissions import require, require_user
+from fedimage.core.retention import delete_in_batches
 from fedimage.health.models import TagState
 from fedimage.initiative.models import Blocker, Milestone, MilestoneStatus, Severity
 from fedimage.meetings.models import ActionItem
@@ -187,6 +188,33 @@ def pending_to_redeliver(*, now=None) -> list[int]:
         .filter(Q(lease_until__isnull=True) | Q(lease_until__lt=now - REDELIVER_AFTER))
         .values_list("pk", flat=True)[:500]
     )
+
+
+# Retention ---------------------------------------------------------------------------------
+
+
+def history_prune(*, now=None) -> dict[str, int]:
+    """Forget delivered notifications and their events past their retention; idempotent.
+
+    Notifications no longer pending (sent, failed, skipped) are kept NOTIFICATIONS_KEEP_DAYS,
+    then events left without any notification; events found by a periodic scan (a `dedupe_key`,
+    which stops the scan recording them again) are kept NOTIFICATIONS_SCANNED_KEEP_DAYS.
+    Pending notifications are never deleted.
+    """
+    now = now or timezone.now()
+    cutoff = now - timedelta(days=settings.NOTIFICATIONS_KEEP_DAYS)
+    scanned_cutoff = now - timedelta(days=settings.NOTIFICATIONS_SCANNED_KEEP_DAYS)
+    notifications = delete_in_batches(
+        Notification.objects.exclude(status=NotificationStatus.PENDING).filter(
+            created_at__lt=cutoff
+        )
+    )
+    events = delete_in_batches(
+        Event.objects.filter(created_at__lt=cutoff, notifications__isnull=True).filter(
+            Q(dedupe_key__isnull=True) | Q(created_at__lt=scanned_cutoff)
+        )
+    )
+    return {"notifications": notifications, "events": events}
 
 
 # Delivering --------------------------------------------------------------------------------

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from celery import shared_task
 
+from fedimage.core.locks import single_flight
 from fedimage.notifications import services
 
 # The longest a retry waits, whatever a server's Retry-After asks for.
@@ -36,3 +37,10 @@ def redeliver_pending() -> int:
     for notification_id in ids:
         deliver.delay(notification_id)
     return len(ids)
+
+
+@shared_task(name="notifications.prune", time_limit=600)
+def prune() -> int:
+    """Apply the notifications' retention; idempotent, single-flight. Returns rows deleted."""
+    with single_flight("notifications.prune") as lease:
+        return sum(services.history_prune().values()) if lease else 0

@@ -31,3 +31,20 @@ def test_prune_drops_only_what_is_past_its_retention(member, settings):
     assert list(AccessLog.objects.values_list("username", flat=True)) == ["stakeholder"]
     assert not AccessFailureLog.objects.exists()
     assert list(ApiToken.objects.values_list("name", flat=True)) == ["alive"]
+
+
+def test_expired_sessions_are_cleared_once_at_a_time(client, member):
+    from django.contrib.sessions.models import Session
+
+    from fedimage.accounts.tasks import clear_sessions
+    from fedimage.core.locks import single_flight
+
+    client.force_login(member)  # a live session
+    Session.objects.create(
+        session_key="expired", session_data="", expire_date=timezone.now() - timedelta(days=1)
+    )
+    with single_flight("accounts.clear_sessions"):
+        assert clear_sessions() == 0  # another pass holds the lock
+    assert clear_sessions() == 1
+    assert clear_sessions() == 0
+    assert Session.objects.count() == 1

@@ -12,6 +12,7 @@ from django.db.models import F, Window
 from django.db.models.functions import RowNumber
 from django.utils import timezone
 
+from fedimage.core.retention import delete_in_batches
 from fedimage.health.models import (
     STATE_RANK,
     DigestFacts,
@@ -43,7 +44,7 @@ def samples_thin(
     history strip; state changes and digests are kept in full elsewhere. Returns rows deleted.
     """
     now = now or timezone.now()
-    deleted, _ = Sample.objects.filter(at__lt=now - keep_for).delete()
+    deleted = delete_in_batches(Sample.objects.filter(at__lt=now - keep_for))
     for start, end, bucket in (
         (now - hourly_for, now - raw_for, "hour"),
         (now - keep_for, now - hourly_for, "day"),
@@ -140,18 +141,14 @@ def facts_thin(*, now: datetime | None = None, kept_for: timedelta = FACTS_KEPT_
     """Forget digest facts unseen for `kept_for` that no tag points at; return rows deleted."""
     now = now or timezone.now()
     current = TagState.objects.exclude(digest="").values("digest")
-    deleted, _ = (
-        DigestFacts.objects.filter(last_seen__lt=now - kept_for)
-        .exclude(digest__in=current)
-        .delete()
+    return delete_in_batches(
+        DigestFacts.objects.filter(last_seen__lt=now - kept_for).exclude(digest__in=current)
     )
-    return deleted
 
 
 def runs_thin(*, now: datetime | None = None, kept_for: timedelta = POLL_RUNS_KEPT_FOR) -> int:
     """Delete finished poll runs older than `kept_for`; return rows deleted."""
     now = now or timezone.now()
-    deleted, _ = PollRun.objects.filter(
-        queued_at__lt=now - kept_for, finished_at__isnull=False
-    ).delete()
-    return deleted
+    return delete_in_batches(
+        PollRun.objects.filter(queued_at__lt=now - kept_for, finished_at__isnull=False)
+    )
