@@ -141,7 +141,24 @@ def run_finish(
                 source.paused_until = now + min(timedelta(seconds=error.retry_after), MAX_PAUSE)
                 update.append("paused_until")
     source.save(update_fields=update)
+    _log_outcome(source, run)
     return run
+
+
+def _log_outcome(source: TrackerSource, run: SyncRun) -> None:
+    """One line per run with its outcome (the clients' per-request lines are DEBUG)."""
+    seconds = run.duration.total_seconds() if run.duration else 0.0
+    if run.error:
+        logger.warning(
+            "trackers: %s: %s sync %s after %.1fs (%d requests): %s",
+            source.name, run.kind, run.status, seconds, run.requests, run.error,
+        )  # fmt: skip
+        return
+    logger.info(
+        "trackers: %s: %s sync %s in %.1fs: %d created, %d updated, %d removed, %d requests",
+        source.name, run.kind, run.status, seconds, run.created, run.updated, run.removed,
+        run.requests,
+    )  # fmt: skip
 
 
 def error_text(error: BaseException, *, source: TrackerSource) -> str:

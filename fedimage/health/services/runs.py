@@ -7,6 +7,7 @@ being polled starts nothing: the new run follows the one in progress and shows i
 
 from __future__ import annotations
 
+import logging
 import threading
 import uuid
 from collections.abc import Iterable, Iterator
@@ -34,6 +35,8 @@ from fedimage.health.models import (
 from fedimage.health.services.polling import PollReport, PollThrottled, image_poll
 
 POLL_TASK = "health.poll_image"
+
+logger = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -125,6 +128,12 @@ def run_finish(*, run: PollRun, report: PollReport) -> None:
     tags = len(report.outcomes)
     run.message = f"{tags} tag{'' if tags == 1 else 's'}: {words or 'none watched'}"[:300]
     run.save()
+    # One line per run with its outcome (the registry client's per-request lines are DEBUG).
+    logger.info(
+        "health: %s: poll done in %.1fs: %s; %d changed, %d new digests, %d requests",
+        run.image.key, (now - (run.started_at or run.queued_at)).total_seconds(), run.message,
+        run.tags_changed, run.new_digests, run.requests,
+    )  # fmt: skip
 
 
 def run_wait(*, run: PollRun, why: str, retry_after: float | None) -> None:
@@ -146,6 +155,7 @@ def run_fail(*, run: PollRun, why: str) -> None:
         why[:300],
     )
     run.save(update_fields=["status", "finished_at", "updated_at", "message"])
+    logger.warning("health: %s: poll failed: %s", run.image.key, run.message)
 
 
 def runs_close_stranded(*, now: datetime | None = None) -> int:
