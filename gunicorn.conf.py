@@ -6,3 +6,20 @@ bind = os.environ.get("GUNICORN_BIND", "0.0.0.0:8000")
 workers = int(os.environ.get("GUNICORN_WORKERS", "3"))
 timeout = 60
 accesslog = "-"
+
+# /metrics under several worker processes: each writes its request metrics to files in this
+# directory and a scrape, answered by any one of them, sums them (prometheus-client's
+# multiprocess mode). A fresh directory at each start; set before any worker imports the app.
+if not os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+    import tempfile
+
+    os.environ["PROMETHEUS_MULTIPROC_DIR"] = tempfile.mkdtemp(prefix="fedimage-metrics-")
+
+
+def child_exit(server, worker):
+    """Forget a dead worker's live gauges (its counters stay in the sum)."""
+    # Imported here, not at the top: prometheus-client picks its multiprocess mode at import,
+    # which must come after PROMETHEUS_MULTIPROC_DIR is set above.
+    from prometheus_client import multiprocess  # noqa: PLC0415
+
+    multiprocess.mark_process_dead(worker.pid)

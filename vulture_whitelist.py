@@ -5,8 +5,10 @@ Called by name from settings or a library, not from our code:
 
 from fedimage.accounts import lockout, pipeline
 from fedimage.bus import consumer
-from fedimage.core import beat, cache, locks, outbox, pagecache, tasks
+from fedimage.core import beat, cache, locks, pagecache, tasks
 from fedimage.core import logging as core_logging
+from fedimage.core import metrics as core_metrics
+from fedimage.dashboard.metrics import DashboardCollector
 
 lockout.lockout_response  # settings.AXES_LOCKOUT_CALLABLE
 consumer.TrackerIssueConsumer  # fedora-messaging consume --callback (README)
@@ -19,8 +21,9 @@ core_logging.JsonFormatter  # settings.LOGGING
 core_logging.JsonFormatter.format  # logging.Formatter calls it
 tasks.Task  # the Celery app's task_cls (fedimage/celery.py)
 locks.Lease.check  # public API of the lease a long job holds (runtime)
-outbox.pending_count  # the outbox's gauges, for /metrics (runtime)
-outbox.oldest_pending_age  # the outbox's gauges, for /metrics (runtime)
+core_metrics._count_run  # a Celery signal receiver (task_postrun)
+core_metrics._count_retry  # a Celery signal receiver (task_retry)
+DashboardCollector.collect  # prometheus-client's Collector protocol
 pagecache.FetchMiddleware.process_view  # Django's middleware protocol
 pagecache.cached_pages  # tests: every main page is registered (tests/core/test_pagecache.py)
 pagecache.is_version_bump  # tests that count on-commit callbacks leave the cache's out

@@ -4,6 +4,7 @@ With nothing set, fedimage runs self-contained for development only when DEBUG i
 and a filesystem Celery broker in ./var. With DEBUG off (the default) a SECRET_KEY is required.
 """
 
+import ipaddress
 from pathlib import Path
 
 import environ
@@ -63,6 +64,7 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "fedimage.core.metrics.RequestMetricsMiddleware",  # first: times the whole answer
     "fedimage.core.middleware.HeadAsGetMiddleware",  # HEAD wherever GET works
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -175,7 +177,7 @@ SECURE_HSTS_INCLUDE_SUBDOMAINS = HTTPS_ONLY
 SECURE_HSTS_PRELOAD = False
 SECURE_REFERRER_POLICY = "same-origin"
 SECURE_CONTENT_TYPE_NOSNIFF = True
-SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$"]
+SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$", r"^metrics$"]
 SESSION_COOKIE_SECURE = env.bool("SESSION_COOKIE_SECURE", default=HTTPS_ONLY)
 CSRF_COOKIE_SECURE = env.bool("CSRF_COOKIE_SECURE", default=HTTPS_ONLY)
 SESSION_COOKIE_HTTPONLY = True
@@ -399,6 +401,15 @@ CELERY_BEAT_SCHEDULE["ci-refresh"] = {"task": "ci.refresh", "schedule": 300.0}
 INITIATIVE_FILE = Path(env.str("INITIATIVE_FILE", default=str(BASE_DIR / "initiative.toml")))
 # A status nobody has confirmed for this long is shown as possibly stale.
 STATUS_STALE_AFTER_DAYS = env.int("STATUS_STALE_AFTER_DAYS", default=14)
+
+# /metrics (Prometheus text format; README "Monitoring"): readable from these networks, or
+# anywhere with `Authorization: Bearer $METRICS_TOKEN`. The client address is the one
+# TRUSTED_PROXY_COUNT gives (the sign-in lockout's).
+METRICS_ALLOWED_NETWORKS = [
+    ipaddress.ip_network(n)
+    for n in env.list("METRICS_ALLOWED_NETWORKS", default=["127.0.0.0/8", "::1/128"])
+]
+METRICS_TOKEN = env.str("METRICS_TOKEN", default="")
 
 # Logs: one line per task run with its outcome (Celery's "succeeded in"/"retry"/"raised"
 # line); HTTP clients' per-request lines and the worker's "received" lines are silenced.

@@ -7,7 +7,7 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 from fedimage.accounts import views as account_views
-from fedimage.dashboard import probes
+from fedimage.dashboard import metrics, probes
 
 admin.site.site_header = "fedimage administration"
 admin.site.site_title = "fedimage"
@@ -38,4 +38,5 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("healthz", probes.healthz, name="healthz"),
     path("readyz", probes.readyz, name="readyz"),
+    path("metrics", metrics.metrics, name="metrics"),
 ]

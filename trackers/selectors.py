@@ -72,6 +72,15 @@ def webhook_sources(*, kind: str) -> list[TrackerSource]:
     )
 
 
+def source_last_successes() -> list[tuple[str, datetime | None]]:
+    """(name, last successful sync) of every enabled source, for the sync lag metric."""
+    return list(
+        TrackerSource.objects.filter(enabled=True)
+        .order_by("order", "name")
+        .values_list("name", "last_success_at")
+    )
+
+
 def source_get(*, name: str) -> TrackerSource:
     return get_object_or_404(source_list(), name=name)
 

@@ -87,6 +87,18 @@ def open_blockers_by_severity(*, user) -> list[tuple[str, str, int]]:
     return [(s.value, s.label, counts.get(s.value, 0)) for s in Severity]
 
 
+def open_blocker_counts() -> dict[str, int]:
+    """Open blockers (private ones too) by severity, zeros included: for the metrics."""
+    counts = dict(
+        Blocker.objects.filter(OPEN_BLOCKERS)
+        .order_by()
+        .values_list("severity")
+        .annotate(n=Count("id"))
+        .values_list("severity", "n")
+    )
+    return {s.value: counts.get(s.value, 0) for s in Severity}
+
+
 def milestone_queryset(user) -> QuerySet[Milestone]:
     visible = Q() if can_see_private(user) else Q(blockers__private=False)
     open_ = Q(blockers__status__in=[s for s in BlockerStatus if s not in CLOSED_BLOCKER_STATUSES])

@@ -7,13 +7,16 @@ Debian registry and a local Matrix homeserver.
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 from pathlib import Path
 
 from django.contrib.auth.models import User
 from django.utils import timezone
+from prometheus_client.parser import text_string_to_metric_families
 
 from fedimage.accounts.services import api_token_create
+from fedimage.core.models import TaskCounter
 from fedimage.health.models import HealthState, TagState
 from fedimage.initiative.models import Blocker
 from fedimage.meetings.models import ActionItem, Meeting
@@ -230,6 +233,31 @@ def test_the_dashboard_fills_itself_and_stays_current(
         assert health_page.status == 200
         assert "Fedora bootc base image" in health_page.text()
         assert stack.get("/readyz").status == 200
+
+        # Every entry beat sent was consumed: its task's runs are counted (by the worker, in
+        # the database) and shown on /metrics, with each source's sync lag.
+        sent = set(re.findall(r"Sending due task \S+ \(([\w.]+)\)", beat.log()))
+        assert {"trackers.sync_all", "health.poll_all", "core.relay_outbox"} <= sent
+        stack.wait(
+            lambda: (
+                sent <= set(TaskCounter.objects.filter(runs__gt=0).values_list("task", flat=True))
+            ),
+            "every task beat sent run by the worker",
+            *watched,
+        )
+        metrics = stack.get("/metrics")
+        assert metrics.status == 200
+        samples = {
+            (sample.name, tuple(sorted(sample.labels.items()))): sample.value
+            for family in text_string_to_metric_families(metrics.text())
+            for sample in family.samples
+        }
+        for source in ("tracker", "bootc", "desktops"):
+            assert samples[("fedimage_tracker_sync_lag_seconds", (("source", source),))] < 60
+        assert samples[("fedimage_task_runs_total", (("task", "trackers.sync_source"),))] >= 3
+        # Summed over gunicorn's two worker processes (prometheus-client's multiprocess mode).
+        pages = (("method", "GET"), ("status", "200"), ("view", "healthz"))
+        assert samples[("fedimage_http_requests_total", pages)] >= 1
 
     for process in (worker, beat):
         assert process.error_lines() == [], process.log()[-6000:]

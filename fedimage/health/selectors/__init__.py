@@ -31,7 +31,13 @@ from fedimage.health.selectors.history import (
     last_build_by_image,
     state_changes_between,
 )
-from fedimage.health.selectors.runs import BatchProgress, RunView, batch_progress, image_run_latest
+from fedimage.health.selectors.runs import (
+    BatchProgress,
+    RunView,
+    batch_progress,
+    image_last_polls,
+    image_run_latest,
+)
 from fedimage.health.selectors.testing import digest_tags, tags_of_repository, tests_tag_list
 
 __all__ = [
@@ -55,6 +61,7 @@ __all__ = [
     "image_changes",
     "image_digest_history",
     "image_get",
+    "image_last_polls",
     "image_list",
     "image_rows",
     "image_run_latest",

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 from uuid import UUID
 
+from django.db.models import Max, Q
 from django.utils import timezone
 
 from fedimage.health.models import PollRun, PollStatus, WatchedImage
@@ -99,4 +101,14 @@ def image_run_latest(*, image: WatchedImage) -> PollRun | None:
         PollRun.objects.filter(image=image, follows__isnull=True)
         .order_by("-queued_at", "-id")
         .first()
+    )
+
+
+def image_last_polls() -> list[tuple[str, datetime | None]]:
+    """(key, when its last poll finished) of every active image, for the poll lag metric."""
+    return list(
+        WatchedImage.objects.filter(active=True)
+        .order_by("order", "key")
+        .annotate(polled=Max("poll_runs__finished_at", filter=Q(poll_runs__status=PollStatus.DONE)))
+        .values_list("key", "polled")
     )
