@@ -5,7 +5,7 @@ Called by name from settings or a library, not from our code:
 
 from fedimage.accounts import lockout, pipeline
 from fedimage.bus import consumer
-from fedimage.core import beat, cache, locks, pagecache, tasks
+from fedimage.core import beat, cache, locks, pagecache, schema, tasks
 from fedimage.core import logging as core_logging
 from fedimage.core import metrics as core_metrics
 from fedimage.dashboard.metrics import DashboardCollector
@@ -28,6 +28,7 @@ pagecache.FetchMiddleware.process_view  # Django's middleware protocol
 pagecache.cached_pages  # tests: every main page is registered (tests/core/test_pagecache.py)
 pagecache.is_version_bump  # tests that count on-commit callbacks leave the cache's out
 pagecache.bump_all  # tests/conftest.py: no test sees a page another cached
+schema.add_error_responses  # settings.SPECTACULAR_SETTINGS["POSTPROCESSING_HOOKS"]
 
 # New with the sync pipeline and not called yet: the trackers engineer uses or removes it.
 from trackers.sync import ledger

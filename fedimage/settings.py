@@ -66,6 +66,7 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "fedimage.core.metrics.RequestMetricsMiddleware",  # first: times the whole answer
     "fedimage.core.middleware.HeadAsGetMiddleware",  # HEAD wherever GET works
+    "fedimage.core.middleware.RefuseNulMiddleware",  # a NUL in path, query or form: 400
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.middleware.http.ConditionalGetMiddleware",  # 304 for an unchanged page
@@ -202,12 +203,24 @@ CONTENT_SECURITY_POLICY = {
     },
 }
 
+# Request bodies (forms, the API, webhooks) of at most 2.5 MB (Django's default, stated):
+# larger ones are refused with 413 (API, webhooks) or 400 (forms). JSON nests at most
+# JSON_MAX_DEPTH levels, checked before parsing (fedimage.core.inputs).
+DATA_UPLOAD_MAX_MEMORY_SIZE = env.int("DATA_UPLOAD_MAX_MEMORY_SIZE", default=2_621_440)
+JSON_MAX_DEPTH = 32
+
 REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
     "PAGE_SIZE": 50,
+    # Request bodies within fedimage.core.inputs' limits (size, JSON depth, NUL, integers).
+    "DEFAULT_PARSER_CLASSES": [
+        "fedimage.core.rest.JSONParser",
+        "fedimage.core.rest.FormParser",
+        "fedimage.core.rest.MultiPartParser",
+    ],
     "DEFAULT_FILTER_BACKENDS": [
-        "django_filters.rest_framework.DjangoFilterBackend",
+        "fedimage.core.rest.FilterBackend",  # django-filter's; unknown parameters are a 400
         "rest_framework.filters.SearchFilter",
         "rest_framework.filters.OrderingFilter",
     ],
@@ -228,6 +241,10 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "fedimage.core.schema.add_error_responses",  # 400, 401, 403, 404, 413, 429...
+    ],
     "ENUM_NAME_OVERRIDES": {
         "MilestoneStatusEnum": "fedimage.initiative.models.MilestoneStatus",
         "BlockerStatusEnum": "fedimage.initiative.models.BlockerStatus",

@@ -2,20 +2,22 @@
 
 A delivery is verified before its body is trusted: against every secret configured for that
 kind of tracker (secrets live in the environment variables the initiative file names), in
-constant time. Only then is the JSON read to find the source and the issue it is about.
+constant time. Only then is the JSON read to find the source and the issue it is about,
+within fedimage.core.inputs' limits: bodies of at most DATA_UPLOAD_MAX_MEMORY_SIZE bytes (413),
+JSON at most JSON_MAX_DEPTH levels deep, issue numbers that fit the database (400).
 """
 
 from __future__ import annotations
 
 import hashlib
 import hmac
-import json
 import os
 from dataclasses import dataclass
 from typing import Any
 
 from django.http import HttpRequest
 
+from fedimage.core import inputs
 from trackers.models import TrackerKind, TrackerSource
 from trackers.selectors import webhook_sources
 from trackers.services import Delivery
@@ -84,7 +86,7 @@ def verify(kind: str, request: HttpRequest) -> Verified:
     """Authenticate a delivery and read what it is about, or raise Refused."""
     id_headers, event_headers = HEADERS[TrackerKind(kind)]
     delivery_id = _header(request, id_headers)
-    if not delivery_id or len(delivery_id) > 200:
+    if not delivery_id or len(delivery_id) > 200 or "\x00" in delivery_id:
         raise Refused(400, f"no usable delivery id ({id_headers[0]})")
     secrets = _secrets(kind)
     if not secrets:
@@ -94,12 +96,12 @@ def verify(kind: str, request: HttpRequest) -> Verified:
     if not matching:
         raise Refused(403, "bad signature or token")
     try:
-        payload = json.loads(request.body)
-    except (ValueError, UnicodeDecodeError):
-        raise Refused(400, "the body is not JSON") from None
+        payload = inputs.json_loads(request.body)
+    except inputs.InputRefused as refused:
+        raise Refused(400, str(refused)) from None
     if not isinstance(payload, dict):
         raise Refused(400, "the body is not a JSON object")
-    event = _header(request, event_headers)
+    event = _header(request, event_headers).replace("\x00", "")
     project, number = _subject(kind, payload)
     source = _source_for(matching, project)
     issue_event = event in ISSUE_EVENTS and number is not None
@@ -126,8 +128,12 @@ def _subject(kind: str, payload: dict[str, Any]) -> tuple[str, int | None]:
         number = _dig(payload, "issue", "number")
     if not isinstance(project, str):
         project = ""
+    if "\x00" in project:
+        raise Refused(400, "the project path holds a null character")
     if isinstance(number, bool) or not isinstance(number, int) or number < 1:
         number = None
+    elif number > inputs.INT_MAX:
+        raise Refused(400, f"issue number {number} is beyond {inputs.INT_MAX}")
     return project, number
 
 

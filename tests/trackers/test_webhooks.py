@@ -237,3 +237,58 @@ def test_webhook_to_stored_issue_end_to_end(hooks, fake_github, queued, client):
 
     issue = TrackedIssue.objects.get(source=hooks["github"], number=1)
     assert (issue.title, issue.state) == ("New title", "closed")
+
+
+def signed_github_body(client, body: bytes, *, delivery="d-hostile"):
+    return client.post(
+        "/hooks/github/",
+        body,
+        content_type="application/json",
+        headers={
+            "X-GitHub-Delivery": delivery,
+            "X-GitHub-Event": "issues",
+            "X-Hub-Signature-256": "sha256=" + sign(body),
+        },
+    )
+
+
+def test_a_signed_delivery_nested_too_deep_is_a_400_and_queues_nothing(hooks, queued, client):
+    body = b'{"issue": ' + b"[" * 100_000 + b"]" * 100_000 + b"}"
+
+    response = signed_github_body(client, body)
+
+    assert response.status_code == 400
+    assert "nested deeper than 32 levels" in response.json()["reason"]
+    assert queued() == []
+    assert not WebhookDelivery.objects.exists()
+
+
+@pytest.mark.parametrize("number", [2**31, 10**20])
+def test_a_signed_delivery_with_an_issue_number_beyond_the_database_is_a_400(
+    hooks, queued, client, number
+):
+    response = github_post(client, github_issue(number))
+
+    assert response.status_code == 400
+    assert f"issue number {number}" in response.json()["reason"]
+    assert queued() == []
+    assert not WebhookDelivery.objects.exists()
+
+
+def test_a_signed_delivery_with_a_nul_in_the_project_is_a_400(hooks, queued, client):
+    payload = {"action": "edited", "issue": {"number": 7}, "repository": {"full_name": "a\x00b"}}
+
+    response = github_post(client, payload)
+
+    assert response.status_code == 400
+    assert queued() == []
+
+
+def test_a_delivery_over_the_size_limit_is_a_413(hooks, queued, client, settings):
+    settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 1000
+    payload = {**github_issue(7), "padding": "x" * 2000}
+
+    response = github_post(client, payload)
+
+    assert response.status_code == 413
+    assert queued() == []

@@ -3,6 +3,7 @@
 import django_filters
 from rest_framework import viewsets
 
+from fedimage.core.rest import IsoDateTimeFilter
 from trackers import selectors
 from trackers.api.serializers import (
     SyncRunSerializer,
@@ -32,7 +33,7 @@ class TrackedIssueFilter(django_filters.FilterSet):
     board_column = django_filters.CharFilter()
     upstream = django_filters.BooleanFilter(field_name="source__upstream")
     removed = django_filters.BooleanFilter()
-    updated_after = django_filters.IsoDateTimeFilter(field_name="updated_at", lookup_expr="gte")
+    updated_after = IsoDateTimeFilter(field_name="updated_at", lookup_expr="gte")
 
     def filter_label(self, queryset, name, value):
         return queryset.filter(label_index__contains=f"\n{value}\n")
