@@ -3,7 +3,7 @@
 Called by name from settings or a library, not from our code:
 """
 
-from fedimage.accounts import lockout, pipeline
+from fedimage.accounts import admin_site, lockout, pipeline
 from fedimage.bus import consumer
 from fedimage.core import beat, cache, locks, pagecache, schema, tasks
 from fedimage.core import logging as core_logging
@@ -11,6 +11,7 @@ from fedimage.core import metrics as core_metrics
 from fedimage.dashboard.metrics import DashboardCollector
 
 lockout.lockout_response  # settings.AXES_LOCKOUT_CALLABLE
+admin_site.SuperuserAdminSite  # admin_site.AdminConfig.default_site (by dotted name)
 consumer.TrackerIssueConsumer  # fedora-messaging consume --callback (README)
 pipeline.require_membership  # settings.SOCIAL_AUTH_PIPELINE
 pipeline.claim_username  # settings.SOCIAL_AUTH_PIPELINE

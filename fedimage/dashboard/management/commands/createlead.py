@@ -18,8 +18,9 @@ from fedimage.initiative.rules import LEAD_GROUP
 
 class Command(BaseCommand):
     help = (
-        "Create a lead who can sign in with a password and use the admin, or make an existing "
-        "user a lead. The password is asked for on a terminal, else read from standard input."
+        "Create a lead who can sign in with a password, or make an existing user a lead (the "
+        "admin stays for superusers). The password is asked for on a terminal, else read from "
+        "standard input."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
@@ -40,7 +41,6 @@ class Command(BaseCommand):
             raise CommandError(" ".join(exc.messages)) from None
         with transaction.atomic():
             created = user is None
-            candidate.is_staff = True
             if options["email"]:
                 candidate.email = options["email"]
             candidate.set_password(password)
