@@ -177,6 +177,8 @@ def subproject_detail(request: HttpRequest, key: str) -> HttpResponse:
         "blockers_total": total,
         "blockers_all_url": _all_blockers_url(subproject=subproject.key, status=""),
         "form": form,
+        "can_set_stage": migration is not None
+        and allowed(user, "initiative.set_migration_stage", migration),
         "changes": change_feed(
             user=user,
             limit=30,

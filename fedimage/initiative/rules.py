@@ -1,5 +1,15 @@
-"""Who may do what in the initiative: anonymous visitors read, members file blockers, a
-blocker's reporter and owner change it, leads steer. Predicates and rules, defined once.
+"""Who may do what in the initiative, in one place (predicates and rules, defined once).
+
+- Anonymous visitors read (private blockers excepted).
+- Members (anyone signed in) file blockers.
+- A blocker's reporter and its owner change it.
+- A subproject's owners (the FAS names in the initiative file's `owners`) record their own
+  subproject's migration stage and change the blockers linked to it.
+- Leads (the `lead` group: FEDORA_LEAD_GROUPS / FEDORA_LEAD_USERS at each Fedora sign-in, or
+  `manage.py createlead`) steer everything, without Django staff status; superusers are leads.
+
+Every predicate reads the user's groups and names from the database once per request (cached
+on the request's user object), so a role given or taken away applies from the next request.
 """
 
 from __future__ import annotations
@@ -42,12 +52,30 @@ def is_blocker_owner(user: Any, blocker: Any) -> bool:
 
 @rules.predicate
 def is_subproject_owner(user: Any, subproject: Any) -> bool:
-    """The user's name is among the subproject's owners (FAS names in Subproject.owners)."""
-    return (
-        subproject is not None
-        and user.is_authenticated
-        and user.get_username() in subproject.owner_list
-    )
+    """The user's name is among the subproject's owners (FAS names in Subproject.owners).
+
+    With Fedora sign-in an account's name is its FAS nickname, and a FAS name never takes over
+    a local account of the same name (see fedimage.accounts.pipeline), so the name is the FAS
+    identity. FAS names are case-insensitive.
+    """
+    if subproject is None or not user.is_authenticated:
+        return False
+    name = user.get_username().lower()
+    return any(owner.lower() == name for owner in subproject.owner_list)
+
+
+@rules.predicate
+def owns_migration_subproject(user: Any, migration: Any) -> bool:
+    """The user owns the subproject whose migration this is."""
+    return migration is not None and is_subproject_owner(user, migration.subproject)
+
+
+@rules.predicate
+def owns_a_blocker_subproject(user: Any, blocker: Any) -> bool:
+    """The user owns one of the subprojects the blocker is linked to (prefetched by lists)."""
+    if blocker is None or not user.is_authenticated or blocker.pk is None:
+        return False
+    return any(is_subproject_owner(user, sp) for sp in blocker.subprojects.all())
 
 
 def can_see_private(user: Any) -> bool:
@@ -59,8 +87,9 @@ define("initiative.see_private", is_member, "Sign in to see private blockers.")
 define("initiative.file_blocker", is_member, "Sign in to file a blocker.")
 define(
     "initiative.edit_blocker",
-    is_lead | is_reporter | is_blocker_owner,
-    "Only its reporter, its owner or a lead may change this blocker.",
+    is_lead | is_reporter | is_blocker_owner | owns_a_blocker_subproject,
+    "Only its reporter, its owner, an owner of a subproject it blocks or a lead may change "
+    "this blocker.",
 )
 define(
     "initiative.set_milestone_status",
@@ -69,6 +98,6 @@ define(
 )
 define(
     "initiative.set_migration_stage",
-    is_lead,
-    "Only initiative leads may change a migration status.",
+    is_lead | owns_migration_subproject,
+    "Only the subproject's owners or an initiative lead may change its migration stage.",
 )

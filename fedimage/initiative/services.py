@@ -148,7 +148,7 @@ def milestone_set_status(
 def migration_set_stage(
     *, migration: Migration, user: User, stage: int, note: str = "", evidence_url: str = ""
 ) -> Migration:
-    """Record the migration stage a subproject has reached, as confirmed by a lead."""
+    """Record the migration stage a subproject has reached, as confirmed by a lead or owner."""
     require(user, "initiative.set_migration_stage", migration)
     if stage not in Stage.values:
         raise ValidationError({"stage": f"'{stage}' is not a migration stage."})

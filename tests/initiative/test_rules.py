@@ -5,7 +5,7 @@ from django.contrib.auth.models import AnonymousUser
 from django.core.exceptions import PermissionDenied
 
 from fedimage.core.permissions import allowed, require
-from fedimage.initiative.models import Milestone, Subproject
+from fedimage.initiative.models import Migration, Milestone, Subproject
 from fedimage.initiative.rules import is_subproject_owner
 from fedimage.initiative.services import blocker_file
 
@@ -25,10 +25,32 @@ def test_a_blockers_reporter_owner_and_leads_may_change_it(member, other_member,
 
 def test_only_leads_and_superusers_steer(member, lead, admin_user, initiative):
     milestone = Milestone.objects.first()
-    for rule in ("initiative.set_milestone_status", "initiative.set_migration_stage"):
-        assert allowed(lead, rule, milestone)
-        assert allowed(admin_user, rule, milestone)
-        assert not allowed(member, rule, milestone)
+    migration = Migration.objects.select_related("subproject").first()
+    for rule, obj in (
+        ("initiative.set_milestone_status", milestone),
+        ("initiative.set_migration_stage", migration),
+    ):
+        assert allowed(lead, rule, obj)
+        assert allowed(admin_user, rule, obj)
+        assert not allowed(member, rule, obj)
+
+
+def test_a_subprojects_owners_record_its_stage_and_change_its_blockers(
+    member, other_member, initiative
+):
+    coreos = Subproject.objects.get(key="coreos")
+    coreos.owners = member.username.upper()
+    coreos.save()
+    migration = Migration.objects.select_related("subproject").get(subproject=coreos)
+    other = Migration.objects.select_related("subproject").get(subproject__key="iot")
+    blocker = blocker_file(reporter=other_member, title="CoreOS stuck", subprojects=[coreos])
+    unlinked = blocker_file(reporter=other_member, title="Somebody else's")
+
+    assert allowed(member, "initiative.set_migration_stage", migration)
+    assert not allowed(member, "initiative.set_migration_stage", other)
+    assert allowed(member, "initiative.edit_blocker", blocker)
+    assert not allowed(member, "initiative.edit_blocker", unlinked)
+    assert not allowed(AnonymousUser(), "initiative.set_migration_stage", migration)
 
 
 def test_a_refusal_says_the_rules_message_once_defined(member, initiative):
