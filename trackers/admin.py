@@ -1,5 +1,9 @@
+"""The trackers admin: sources (from the initiative file) with their sync state; issues, runs and
+webhook deliveries, which only the sync writes, read-only."""
+
 from django.contrib import admin
 
+from fedimage.core.admin import URL_OVERRIDES, ReadOnlyAdmin
 from trackers.models import SyncRun, TrackedIssue, TrackerSource, WebhookDelivery
 
 
@@ -7,6 +11,7 @@ from trackers.models import SyncRun, TrackedIssue, TrackerSource, WebhookDeliver
 class TrackerSourceAdmin(admin.ModelAdmin):
     """Sources come from the initiative file; the admin shows their sync state."""
 
+    formfield_overrides = URL_OVERRIDES
     list_display = ["name", "kind", "project", "enabled", "last_success_at", "last_error_at"]
     list_filter = ["kind", "enabled", "upstream"]
     search_fields = ["name", "project"]
@@ -18,7 +23,7 @@ class TrackerSourceAdmin(admin.ModelAdmin):
 
 
 @admin.register(TrackedIssue)
-class TrackedIssueAdmin(admin.ModelAdmin):
+class TrackedIssueAdmin(ReadOnlyAdmin, admin.ModelAdmin):
     list_display = ["__str__", "title", "state", "source", "updated_at", "removed"]
     list_filter = ["source", "state", "removed", "confidential"]
     search_fields = ["title", "project"]
@@ -27,7 +32,7 @@ class TrackedIssueAdmin(admin.ModelAdmin):
 
 
 @admin.register(SyncRun)
-class SyncRunAdmin(admin.ModelAdmin):
+class SyncRunAdmin(ReadOnlyAdmin, admin.ModelAdmin):
     list_display = [
         "source",
         "kind",
@@ -43,6 +48,6 @@ class SyncRunAdmin(admin.ModelAdmin):
 
 
 @admin.register(WebhookDelivery)
-class WebhookDeliveryAdmin(admin.ModelAdmin):
+class WebhookDeliveryAdmin(ReadOnlyAdmin, admin.ModelAdmin):
     list_display = ["kind", "delivery_id", "source", "event", "issue_number", "received_at"]
     list_filter = ["kind"]

@@ -1,7 +1,9 @@
-"""Admin for the leads: watched images come from the initiative file, so they are read here."""
+"""Admin for the leads, read-only: watched images come from the initiative file, their states
+and state changes from the polls."""
 
 from django.contrib import admin
 
+from fedimage.core.admin import ReadOnlyAdmin
 from fedimage.health.models import StateChange, TagState, WatchedImage
 
 
@@ -14,7 +16,7 @@ class TagStateInline(admin.TabularInline):
 
 
 @admin.register(WatchedImage)
-class WatchedImageAdmin(admin.ModelAdmin):
+class WatchedImageAdmin(ReadOnlyAdmin, admin.ModelAdmin):
     list_display = ["key", "name", "registry", "repository", "subproject", "milestone", "active"]
     list_filter = ["active", "registry", "signature_expected", "subproject"]
     search_fields = ["key", "name", "repository"]
@@ -22,7 +24,7 @@ class WatchedImageAdmin(admin.ModelAdmin):
 
 
 @admin.register(StateChange)
-class StateChangeAdmin(admin.ModelAdmin):
+class StateChangeAdmin(ReadOnlyAdmin, admin.ModelAdmin):
     list_display = ["tag", "at", "old_state", "new_state", "reason"]
     list_filter = ["new_state"]
     list_select_related = ["tag__image"]

@@ -5,9 +5,9 @@ API), so history and notifications are never skipped: here they can be looked at
 """
 
 from django.contrib import admin
-from django.db import models
 from simple_history.admin import SimpleHistoryAdmin
 
+from fedimage.core.admin import URL_OVERRIDES, ReadOnlyAdmin
 from fedimage.initiative.models import (
     Blocker,
     Initiative,
@@ -16,9 +16,6 @@ from fedimage.initiative.models import (
     Release,
     Subproject,
 )
-
-# Django 6 assumes https for scheme-less URLs; say so now (and silence the transition warning).
-URL_OVERRIDES = {models.URLField: {"assume_scheme": "https"}}
 
 
 @admin.register(Initiative)
@@ -37,17 +34,8 @@ class ReleaseAdmin(admin.ModelAdmin):
     search_fields = ["name", "key"]
 
 
-class ReadOnlyHistoryAdmin(SimpleHistoryAdmin):
+class ReadOnlyHistoryAdmin(ReadOnlyAdmin, SimpleHistoryAdmin):
     """Rows and their history to look at; the services are the one way to change them."""
-
-    def has_add_permission(self, request) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return False
 
 
 @admin.register(Milestone)

@@ -2,7 +2,7 @@ from django.contrib import admin, messages
 
 from fedimage.core.permissions import allowed
 from fedimage.notifications import services
-from fedimage.notifications.models import Event, Notification, NotificationStatus, Subscription
+from fedimage.notifications.models import Event, Notification, Subscription
 
 
 @admin.register(Subscription)
@@ -82,12 +82,6 @@ class NotificationAdmin(admin.ModelAdmin):
 
     @admin.action(description="Deliver the failed ones again")
     def deliver_again(self, request, queryset) -> None:
-        from fedimage.notifications.tasks import deliver  # noqa: PLC0415 (tasks imports services)
-
-        ids = list(queryset.filter(status=NotificationStatus.FAILED).values_list("pk", flat=True))
-        Notification.objects.filter(pk__in=ids).update(
-            status=NotificationStatus.PENDING, attempts=0, lease_until=None
-        )
-        for pk in ids:
-            deliver.enqueue(pk)
-        self.message_user(request, f"{len(ids)} queued again.", messages.SUCCESS)
+        ids = list(queryset.values_list("pk", flat=True))
+        queued = services.notifications_deliver_again(notification_ids=ids)
+        self.message_user(request, f"{queued} queued again.", messages.SUCCESS)

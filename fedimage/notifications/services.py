@@ -190,6 +190,27 @@ def pending_to_redeliver(*, now=None) -> list[int]:
     )
 
 
+def notifications_deliver_again(*, notification_ids: list[int]) -> int:
+    """Queue the failed ones among these notifications for delivery again, attempts reset.
+
+    Returns how many were queued; pending and sent ones are left as they are.
+    """
+    from fedimage.notifications.tasks import deliver  # noqa: PLC0415 (tasks imports this)
+
+    with transaction.atomic():
+        ids = list(
+            Notification.objects.select_for_update()
+            .filter(pk__in=notification_ids, status=NotificationStatus.FAILED)
+            .values_list("pk", flat=True)
+        )
+        Notification.objects.filter(pk__in=ids).update(
+            status=NotificationStatus.PENDING, attempts=0, lease_until=None
+        )
+        for pk in ids:
+            deliver.enqueue(pk)
+    return len(ids)
+
+
 # Retention ---------------------------------------------------------------------------------
 
 
