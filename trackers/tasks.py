@@ -12,13 +12,22 @@ from __future__ import annotations
 from typing import Any
 
 from celery import shared_task
+from django.db import InterfaceError, OperationalError
 
 from fedimage.core.locks import single_flight
 from trackers import services
 from trackers.clients.base import RateLimited, TrackerUnavailable
 from trackers.sync.ledger import MAX_PAUSE
 
-RETRYABLE = (RateLimited, TrackerUnavailable, services.SyncInProgress)
+# A database that went away for a moment (a restart, a failover) is retried like a tracker
+# that did: the run is recorded as failed, and the retry resumes after its last stored page.
+RETRYABLE = (
+    RateLimited,
+    TrackerUnavailable,
+    services.SyncInProgress,
+    OperationalError,
+    InterfaceError,
+)
 
 _POLICY: dict[str, Any] = {
     "autoretry_for": RETRYABLE,

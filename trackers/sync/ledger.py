@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any, Literal
 
+from django.db import InterfaceError, OperationalError
 from django.db.models import Count, Q
 from django.utils import timezone
 
@@ -171,6 +172,9 @@ def error_text(error: BaseException, *, source: TrackerSource) -> str:
         return f"{type(error).__name__}: {error} ({hint})"[:2000]
     if isinstance(error, TrackerError):
         return f"{type(error).__name__}: {error}"[:2000]
+    if isinstance(error, OperationalError | InterfaceError):
+        first = str(error).strip().splitlines()[0] if str(error).strip() else ""
+        return f"the database was unavailable ({type(error).__name__}: {first})"[:2000]
     # An internal error: name it, keep its message short; the traceback goes to the log.
     return f"internal error: {type(error).__name__}: {error}"[:2000]
 

@@ -9,12 +9,14 @@ in the ledger whatever happens; a failure is re-raised after it is recorded.
 
 from __future__ import annotations
 
+import logging
 import os
+import time
 from collections.abc import Callable
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
 
-from django.db import transaction
+from django.db import DatabaseError, connection, transaction
 
 from fedimage.core.locks import Lease, single_flight
 from trackers.clients.base import TrackerClient, TrackerError, TrackerNotFound
@@ -32,6 +34,11 @@ from trackers.sync.upsert import mark_removed, resolve_moves, store_fetched
 PAGE_SIZE = 100
 TIMEOUT = 20.0
 BUSY_RETRY_AFTER = 30.0  # seconds before a sync refused by the lock tries again, at most
+# Waits (seconds) for the database to come back before recording a failed run, when it was
+# the database that failed (PostgreSQL restarted, a connection killed): about 15 s in all.
+DATABASE_BACK_WAITS = (0.0, 1.0, 2.0, 4.0, 8.0)
+
+logger = logging.getLogger(__name__)
 
 
 class SyncInProgress(TrackerError):
@@ -134,9 +141,32 @@ def _guarded(
                 with transaction.atomic():
                     resolve_moves(ctx)
             except Exception as exc:
-                closing.finish(RunStatus.FAILED, error=exc)
+                _record_failure(closing, exc)
                 raise
             return closing.finish(status)
+
+
+def _record_failure(closing: _Run, error: Exception) -> None:
+    """Close the run as failed, even when the failure was the database's own.
+
+    A connection the database dropped is closed and a new one opened, for a few seconds while
+    the database comes back; if it stays away the run is left running, and the next sync of
+    the source closes it as interrupted.
+    """
+    for wait in DATABASE_BACK_WAITS:
+        time.sleep(wait)
+        try:
+            closing.finish(RunStatus.FAILED, error=error)
+            return
+        except DatabaseError as again:
+            if connection.in_atomic_block:
+                raise  # the caller's transaction is broken: it is the caller's to handle
+            connection.close()  # the next query opens a new connection
+            last = again
+    logger.warning(
+        "trackers: %s: the database is still unavailable, run %s left to the next sync: %s",
+        closing.ctx.source.name, closing.ctx.run.pk, last,
+    )  # fmt: skip
 
 
 def source_sync(
