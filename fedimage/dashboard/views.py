@@ -23,6 +23,7 @@ from django.utils.http import urlencode
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from fedimage.core.permissions import allowed, message, require
+from fedimage.dashboard import selectors as dashboard_selectors
 from fedimage.health import selectors as health_selectors
 from fedimage.initiative import selectors, services
 from fedimage.initiative.forms import (
@@ -42,27 +43,38 @@ from trackers import selectors as tracker_selectors
 # A page about one release, milestone or subproject lists this many of its blockers, with a
 # link to all of them in the (paginated) blocker list.
 BLOCKERS_SHOWN = 25
+# The overview shows the latest few changes and links to the week's.
+OVERVIEW_CHANGES = 6
 
 
 @require_GET
 def overview(request: HttpRequest) -> HttpResponse:
     user = request.user
     releases = tracker_selectors.releases_with_progress(user=user)
+    truths = dashboard_selectors.release_truths(releases)
+    health_rows = health_selectors.health_grid()
     open_by_severity = selectors.open_blockers_by_severity(user=user)
+    next_milestone = selectors.next_milestone()
     context = {
         "initiative": selectors.initiative_get(),
-        "next_milestone": selectors.next_milestone(),
+        "next_milestone": next_milestone,
+        "next_truth": next(
+            (t for t in truths if next_milestone and t.release.pk == next_milestone.release_id),
+            None,
+        ),
+        "behind": [t for t in truths if t.is_behind],
+        "attention": dashboard_selectors.needs_attention(
+            user=user,
+            truths=truths,
+            health_rows=health_rows,
+            critical_total={s: n for s, _, n in open_by_severity}.get("critical", 0),
+        ),
         "releases": releases,
         "matrix": _with_evidence(selectors.migration_matrix(user=user)),
-        "health_rows": health_selectors.health_grid(),
+        "health_rows": health_rows,
         "open_by_severity": open_by_severity,
         "open_total": sum(n for _, _, n in open_by_severity),
-        "critical_blockers": list(
-            tracker_selectors.blockers_with_flags(
-                user=user, filters={"status": "unresolved", "severity": "critical"}
-            )[:5]
-        ),
-        "changes": change_feed(user=user, limit=12),
+        "changes": change_feed(user=user, limit=OVERVIEW_CHANGES),
         "today": timezone.localdate(),
     }
     return render(request, "initiative/overview.html", context)
@@ -199,11 +211,19 @@ def blocker_list(request: HttpRequest) -> HttpResponse:
     params.setdefault("status", "unresolved")
     form = BlockerFilterForm(params)
     valid = form.is_valid()
-    blockers = tracker_selectors.blockers_with_flags(
-        user=request.user, filters=form.cleaned_data if valid else {}
+    filters = form.cleaned_data if valid else {}
+    blockers = selectors.blockers_ordered(
+        tracker_selectors.blockers_with_flags(user=request.user, filters=filters),
+        filters.get("sort", ""),
     )
     page = Paginator(blockers, 25).get_page(request.GET.get("page"))
-    context = {"form": form, "page": page, "filters_invalid": not valid}
+    context = {
+        "form": form,
+        "page": page,
+        "filters_invalid": not valid,
+        "orders": [(key, words) for key, words, _ in selectors.BLOCKER_ORDERS],
+        "order": filters.get("sort") or selectors.BLOCKER_ORDERS[0][0],
+    }
     # htmx swaps in the table alone, except when it restores a page from history.
     partial = request.htmx and not request.htmx.history_restore_request
     template = "initiative/_blocker_table.html" if partial else "initiative/blocker_list.html"

@@ -14,6 +14,7 @@ from fedimage.initiative.models import (
     Stage,
     Subproject,
 )
+from fedimage.initiative.selectors import BLOCKER_ORDERS
 
 
 class BlockerForm(forms.ModelForm):
@@ -111,6 +112,11 @@ class BlockerFilterForm(forms.Form):
         required=False,
         label="Fixed upstream — confirm?",
         help_text="Open or in-progress blockers whose tracked upstream issue has closed.",
+    )
+    sort = forms.ChoiceField(
+        required=False,
+        label="Order",
+        choices=[(key, words) for key, words, _ in BLOCKER_ORDERS],
     )
 
 

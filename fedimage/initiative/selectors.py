@@ -339,11 +339,22 @@ def release_blocker_ids(*, user, release: Release) -> list[int]:
 
 
 def severity_sort_key(blocker: Blocker) -> tuple[int, float]:
-    return SEVERITY_RANK[blocker.severity], -blocker.created_at.timestamp()
+    """Most severe first, then the oldest (the one waiting longest)."""
+    return SEVERITY_RANK[blocker.severity], blocker.created_at.timestamp()
 
 
-def most_pressing_first(blockers: QuerySet[Blocker]) -> QuerySet[Blocker]:
-    """Unresolved before closed, then most severe, then newest: ordered in SQL, so it slices."""
+# The orders a list of blockers offers, the first its default: (key, words, ORDER BY).
+BLOCKER_ORDERS: list[tuple[str, str, tuple[str, ...]]] = [
+    ("severity", "Severity, then oldest", ("closed_rank", "severity_rank", "created_at", "id")),
+    ("oldest", "Oldest first", ("created_at", "id")),
+    ("newest", "Newest first", ("-created_at", "-id")),
+    ("updated", "Recently changed", ("-updated_at", "-id")),
+]
+
+
+def blockers_ordered(blockers: QuerySet[Blocker], order: str = "") -> QuerySet[Blocker]:
+    """Blockers in one of BLOCKER_ORDERS (by default unresolved first, most severe, oldest)."""
+    fields = {key: by for key, _, by in BLOCKER_ORDERS}.get(order, BLOCKER_ORDERS[0][2])
     return blockers.annotate(
         closed_rank=Case(
             When(status__in=CLOSED_BLOCKER_STATUSES, then=Value(1)),
@@ -355,4 +366,9 @@ def most_pressing_first(blockers: QuerySet[Blocker]) -> QuerySet[Blocker]:
             default=Value(len(SEVERITY_RANK)),
             output_field=IntegerField(),
         ),
-    ).order_by("closed_rank", "severity_rank", "-created_at", "-id")
+    ).order_by(*fields)
+
+
+def most_pressing_first(blockers: QuerySet[Blocker]) -> QuerySet[Blocker]:
+    """Unresolved before closed, then most severe, then oldest: ordered in SQL, so it slices."""
+    return blockers_ordered(blockers)
