@@ -14,7 +14,8 @@ from fedimage.health.services import image_poll
 from fedimage.initiative import services as initiative_services
 from fedimage.meetings import services as meeting_services
 from fedimage_messages import SCHEMAS
-from tests.health.factories import SubprojectFactory, WatchedImageFactory
+from tests.health.factories import WatchedImageFactory
+from tests.initiative.factories import SubprojectFactory
 
 pytestmark = pytest.mark.django_db
 

@@ -9,7 +9,8 @@ from django.utils import timezone
 from fedimage.health.services import image_poll
 from tests.ci.reports import PROJECT
 from tests.health.conftest import pusher, registry, repo
-from tests.health.factories import SubprojectFactory, WatchedImageFactory
+from tests.health.factories import WatchedImageFactory
+from tests.initiative.factories import SubprojectFactory
 from tests.trackers.conftest import fake_gitlab, make_source, small_pages
 from trackers.services import source_sync
 

@@ -14,8 +14,8 @@ from prometheus_client.parser import text_string_to_metric_families
 from fedimage.celery import app
 from fedimage.health.models import PollRun, PollStatus, PollTrigger
 from fedimage.initiative.models import Severity
-from tests.factories import BlockerFactory
 from tests.health.factories import WatchedImageFactory
+from tests.initiative.factories import BlockerFactory
 from trackers.models import TrackerKind, TrackerSource
 
 pytestmark = pytest.mark.django_db

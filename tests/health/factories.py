@@ -1,4 +1,4 @@
-"""Factories for the health app's tests, and the initiative rows watched images link to."""
+"""factory_boy factories and helpers of the health app (initiative rows: initiative.factories)."""
 
 from __future__ import annotations
 
@@ -16,33 +16,6 @@ from fedimage.health.models import (
     TagState,
     WatchedImage,
 )
-from fedimage.initiative.models import Milestone, Release, Subproject
-
-
-class ReleaseFactory(factory.django.DjangoModelFactory):
-    class Meta:
-        model = Release
-        django_get_or_create = ("key",)
-
-    key = "f44"
-    name = "Fedora 44"
-
-
-class MilestoneFactory(factory.django.DjangoModelFactory):
-    class Meta:
-        model = Milestone
-
-    key = factory.Sequence(lambda n: f"milestone-{n}")
-    title = factory.Sequence(lambda n: f"Milestone {n}")
-    release = factory.SubFactory(ReleaseFactory)
-
-
-class SubprojectFactory(factory.django.DjangoModelFactory):
-    class Meta:
-        model = Subproject
-
-    key = factory.Sequence(lambda n: f"subproject-{n}")
-    name = factory.Sequence(lambda n: f"Subproject {n}")
 
 
 class WatchedImageFactory(factory.django.DjangoModelFactory):

@@ -9,7 +9,8 @@ from django.test.utils import CaptureQueriesContext
 
 from fedimage.health import selectors
 from fedimage.health.models import HealthState
-from tests.health.factories import SubprojectFactory, WatchedImageFactory, observed
+from tests.health.factories import WatchedImageFactory, observed
+from tests.initiative.factories import SubprojectFactory
 
 pytestmark = pytest.mark.django_db
 

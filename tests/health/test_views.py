@@ -12,7 +12,8 @@ from django.utils import timezone
 
 from fedimage.core.models import OutboxMessage
 from fedimage.health.models import BuildTimeSource, HealthState, PollRun, PollStatus, TagState
-from tests.health.factories import SubprojectFactory, WatchedImageFactory, observed
+from tests.health.factories import WatchedImageFactory, observed
+from tests.initiative.factories import SubprojectFactory
 
 pytestmark = pytest.mark.django_db
 

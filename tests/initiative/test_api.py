@@ -141,3 +141,26 @@ def test_openapi_schema_describes_every_endpoint(client, initiative):
         "/api/blockers/",
     ):
         assert path in schema["paths"]
+
+
+def test_api_refuses_fields_it_does_not_take_instead_of_crashing(member_client, initiative):
+    response = member_client.post(
+        "/api/blockers/",
+        {"title": "Konflux release race", "status": "resolved", "colour": "red"},
+        content_type="application/json",
+    )
+    assert response.status_code == 400
+    assert response.json() == {"colour": ["Unknown field."], "status": ["Unknown field."]}
+    assert Blocker.objects.count() == 0
+
+
+def test_private_blockers_do_not_reach_anonymous_api_details_or_counts(client, member, initiative):
+    milestone = Milestone.objects.get(key="clean-dev-pipeline")
+    blocker = blocker_file(
+        reporter=member, title="Embargoed CVE", private=True, milestones=[milestone]
+    )
+    assert client.get(f"/api/blockers/{blocker.pk}/").status_code == 404
+    body = client.get("/api/milestones/clean-dev-pipeline/").json()
+    assert (body["blockers_open"], body["blockers_total"]) == (0, 0)
+    assert "Embargoed" not in client.get("/milestones/clean-dev-pipeline/").content.decode()
+    assert "Embargoed" not in client.get("/changes/").content.decode()

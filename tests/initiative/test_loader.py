@@ -197,3 +197,37 @@ def test_parse_validates_without_touching_the_database(django_assert_num_queries
     with django_assert_num_queries(0):
         parsed = parse(INITIATIVE_FILE.read_text())
     assert len(parsed["initiative"].milestones) == 11
+
+
+@pytest.mark.parametrize(
+    ("mutation", "expected"),
+    [
+        (
+            lambda t: t.replace('title = "A clean development pipeline"', 'title = "A\\u0000B"'),
+            "line 12: milestones[1].title: contains a NUL character",
+        ),
+        (
+            lambda t: t.replace(
+                'name = "Fedora CoreOS"', 'name = "Fedora CoreOS"\nhomepage = "http://a"'
+            ),
+            "subprojects[1].homepage: 'http://a' is not an http(s) URL",
+        ),
+        (
+            lambda t: t.replace(
+                'name = "Fedora CoreOS"',
+                'name = "Fedora CoreOS"\nowners = ["' + "x" * 150 + '", "' + "y" * 150 + '"]',
+            ),
+            "subprojects[1].owners: longer than 300 characters in all",
+        ),
+    ],
+)
+def test_loader_rejects_what_only_the_database_would_catch(tmp_path, mutation, expected):
+    with pytest.raises(InitiativeFileError) as excinfo:
+        load_initiative_file(write(tmp_path, mutation(MINIMAL)))
+    assert expected in str(excinfo.value)
+    assert Milestone.objects.count() == 0
+
+
+def test_loader_reports_a_directory_instead_of_a_file(tmp_path):
+    with pytest.raises(InitiativeFileError, match="cannot be read"):
+        load_initiative_file(tmp_path)

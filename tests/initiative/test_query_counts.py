@@ -6,7 +6,8 @@ from django.test.utils import CaptureQueriesContext
 
 from fedimage.initiative.models import BlockerStatus, Milestone, Subproject
 from fedimage.initiative.services import blocker_file, blocker_update
-from tests.factories import MilestoneFactory, SubprojectFactory, UserFactory
+from tests.accounts.factories import UserFactory
+from tests.initiative.factories import MilestoneFactory, SubprojectFactory
 
 pytestmark = pytest.mark.django_db
 

@@ -6,7 +6,7 @@ import pytest
 
 from fedimage.core.initiative_file import InitiativeFileError, load_initiative_file, parse
 from fedimage.initiative.models import Blocker, Milestone, Subproject, tracking_key
-from tests.factories import UserFactory
+from tests.accounts.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
 

@@ -2,7 +2,7 @@ import pytest
 from django.urls import reverse
 
 from fedimage.initiative.models import Blocker, Migration, Milestone, MilestoneStatus, Stage
-from fedimage.initiative.services import blocker_file
+from fedimage.initiative.services import blocker_file, blocker_update
 
 pytestmark = pytest.mark.django_db
 
@@ -264,3 +264,27 @@ def test_filing_form_takes_a_justification_for_the_weekly_review(member_client, 
     assert review.justification == "Nothing ships to rawhide until this is fixed."
     page = member_client.get(response["Location"]).content.decode()
     assert "Nothing ships to rawhide until this is fixed." in page
+
+
+def test_second_page_of_the_blocker_list_keeps_the_unresolved_default(client, member, initiative):
+    for i in range(30):
+        blocker_file(reporter=member, title=f"Open blocker {i:02}")
+    for i in range(5):
+        closed = blocker_file(reporter=member, title=f"Closed blocker {i}")
+        blocker_update(blocker=closed, user=member, status="resolved")
+    first = client.get("/blockers/").content.decode()
+    second = client.get("/blockers/?page=2").content.decode()
+    assert "30 blockers match" in first
+    assert "30 blockers match" in second
+    assert "Closed blocker" not in second
+    assert "35 blockers match" in client.get("/blockers/?status=&page=2").content.decode()
+
+
+def test_htmx_history_restore_gets_the_whole_page(client, initiative):
+    partial = client.get("/blockers/?q=x", headers={"HX-Request": "true"})
+    restore = client.get(
+        "/blockers/?q=x", headers={"HX-Request": "true", "HX-History-Restore-Request": "true"}
+    )
+    assert "<html" not in partial.content.decode()
+    assert "<html" in restore.content.decode()
+    assert "HX-Request" in partial["Vary"]

@@ -12,7 +12,7 @@ from fedimage.initiative.models import Blocker, BlockerStatus, Milestone
 from fedimage.initiative.services import blocker_file, blocker_update
 from fedimage.meetings import services
 from fedimage.meetings.models import ActionItem, Decision, Meeting, ReviewState, Vote
-from tests.factories import UserFactory
+from tests.accounts.factories import UserFactory
 from tests.meetings.conftest import T0, WEEK
 
 pytestmark = pytest.mark.django_db

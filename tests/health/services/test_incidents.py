@@ -9,9 +9,10 @@ import pytest
 from fedimage.health.models import HealthState
 from fedimage.health.services import SYSTEM_USERNAME, image_poll
 from fedimage.initiative.models import BlockerStatus
-from tests.health.factories import MilestoneFactory, SubprojectFactory, tag_state, watch
+from tests.health.factories import tag_state, watch
 from tests.health.oci import TWO_ARCHES, OciPusher, iso
 from tests.health.registry_server import RegistryServer, StubResponse, StubServer
+from tests.initiative.factories import MilestoneFactory, SubprojectFactory
 
 pytestmark = pytest.mark.django_db
 

@@ -1,17 +1,9 @@
-"""factory_boy factories for the initiative domain (for volume; real data comes from the file)."""
+"""factory_boy factories of the initiative app (for volume; real data comes from the file)."""
 
 import factory
-from django.contrib.auth import get_user_model
 
 from fedimage.initiative.models import Blocker, Milestone, Release, Severity, Subproject
-
-
-class UserFactory(factory.django.DjangoModelFactory):
-    class Meta:
-        model = get_user_model()
-        django_get_or_create = ("username",)
-
-    username = factory.Sequence(lambda n: f"user{n}")
+from tests.accounts.factories import UserFactory
 
 
 class ReleaseFactory(factory.django.DjangoModelFactory):
