@@ -10,6 +10,7 @@ from fedimage.initiative.models import (
     Milestone,
     MilestoneStatus,
     Release,
+    ReviewState,
     Severity,
     Stage,
     Subproject,
@@ -84,12 +85,18 @@ class BlockerFilterForm(forms.Form):
         required=False,
         choices=[
             ("", "Any status"),
-            ("unresolved", "Unresolved (open, in progress, fixed upstream)"),
+            ("unresolved", "Unresolved (open, in progress, fixed upstream; not rejected)"),
             *BlockerStatus.choices,
         ],
     )
     severity = forms.ChoiceField(required=False, choices=[("", "Any severity"), *Severity.choices])
     category = forms.ChoiceField(required=False, choices=[("", "Any category"), *Category.choices])
+    review_state = forms.ChoiceField(
+        required=False,
+        label="Review",
+        choices=[("", "Any review state"), *ReviewState.choices],
+        help_text="The weekly meeting's verdict.",
+    )
     milestone = forms.ModelChoiceField(
         required=False,
         queryset=Milestone.objects.all(),

@@ -55,6 +55,15 @@ class Category(models.TextChoices):
     OTHER = "other", "Other"
 
 
+class ReviewState(models.TextChoices):
+    """The weekly meeting's verdict on a blocker (recorded by the meetings app's review)."""
+
+    PROPOSED = "proposed", "Not yet reviewed"
+    ACCEPTED = "accepted", "Accepted"
+    REJECTED = "rejected", "Rejected"
+    NEEDS_INFO = "needs_info", "Needs more information"
+
+
 # A blocker in one of these states no longer stands in anybody's way.
 CLOSED_BLOCKER_STATUSES = (BlockerStatus.RESOLVED, BlockerStatus.WONT_FIX)
 # A blocker in one of these states whose upstream issue closed waits for its owner to confirm.
@@ -280,12 +289,18 @@ class Blocker(models.Model):
     private = models.BooleanField(
         default=False, help_text="Seen only by signed-in members (embargoed security issues)."
     )
+    # The meeting's verdict, kept here so every list and count can read it: a rejected blocker
+    # stands in nobody's way. Written by blocker_set_review_state alone (the meeting records
+    # the decision, with its votes and reason, in its own history).
+    review_state = models.CharField(
+        max_length=12, choices=ReviewState.choices, default=ReviewState.PROPOSED, editable=False
+    )
     created_at = models.DateTimeField(default=timezone.now, editable=False)
     updated_at = models.DateTimeField(auto_now=True)
     closed_at = models.DateTimeField(null=True, blank=True, editable=False)
     history = HistoricalRecords(
         m2m_fields=[milestones, subprojects],
-        excluded_fields=["updated_at", "tracking_project", "tracking_number"],
+        excluded_fields=["updated_at", "tracking_project", "tracking_number", "review_state"],
     )
 
     class Meta:
@@ -295,6 +310,7 @@ class Blocker(models.Model):
             _choices_check("severity", Severity, "blocker_severity_valid"),
             _choices_check("status", BlockerStatus, "blocker_status_valid"),
             _choices_check("category", Category, "blocker_category_valid"),
+            _choices_check("review_state", ReviewState, "blocker_review_state_known"),
         ]
 
     def __str__(self) -> str:
@@ -323,6 +339,15 @@ class Blocker(models.Model):
     @property
     def is_closed(self) -> bool:
         return self.status in CLOSED_BLOCKER_STATUSES
+
+    @property
+    def is_rejected(self) -> bool:
+        """The meeting decided it is no blocker: it leaves the open counts and progress."""
+        return self.review_state == ReviewState.REJECTED
+
+    @property
+    def is_accepted(self) -> bool:
+        return self.review_state == ReviewState.ACCEPTED
 
 
 class Initiative(models.Model):

@@ -21,13 +21,17 @@ from fedimage.initiative.models import (
     Milestone,
     MilestoneStatus,
     Release,
+    ReviewState,
     Severity,
     Stage,
     Subproject,
 )
 from fedimage.initiative.rules import can_see_private
 
-OPEN_BLOCKERS = ~Q(status__in=CLOSED_BLOCKER_STATUSES)
+# Open: not closed, and not rejected by the meeting (a rejected blocker stands in nobody's way).
+OPEN_BLOCKERS = ~Q(status__in=CLOSED_BLOCKER_STATUSES) & ~Q(review_state=ReviewState.REJECTED)
+_OPEN_STATUSES = [s for s in BlockerStatus if s not in CLOSED_BLOCKER_STATUSES]
+_NOT_REJECTED = [s for s in ReviewState if s != ReviewState.REJECTED]
 # (total, closed) tracked issues linked to a milestone or subproject, by its pk.
 IssueCounts = Mapping[int, tuple[int, int]]
 
@@ -56,7 +60,7 @@ def blocker_list(*, user, filters: dict | None = None) -> QuerySet[Blocker]:
         qs = qs.filter(OPEN_BLOCKERS)
     elif filters.get("status"):
         qs = qs.filter(status=filters["status"])
-    for name in ("severity", "category"):
+    for name in ("severity", "category", "review_state"):
         if filters.get(name):
             qs = qs.filter(**{name: filters[name]})
     if filters.get("milestone"):
@@ -100,8 +104,11 @@ def open_blocker_counts() -> dict[str, int]:
 
 
 def milestone_queryset(user) -> QuerySet[Milestone]:
-    visible = Q() if can_see_private(user) else Q(blockers__private=False)
-    open_ = Q(blockers__status__in=[s for s in BlockerStatus if s not in CLOSED_BLOCKER_STATUSES])
+    # Rejected blockers leave the milestone's counts and progress altogether.
+    visible = Q(blockers__review_state__in=_NOT_REJECTED)
+    if not can_see_private(user):
+        visible &= Q(blockers__private=False)
+    open_ = Q(blockers__status__in=_OPEN_STATUSES)
     # Aggregating queries ignore Meta.ordering, so the plan order is restated here.
     return (
         Milestone.objects.select_related("release")
@@ -215,19 +222,16 @@ def next_milestone(*, today: date | None = None) -> Milestone | None:
 
 
 def subproject_list(*, user) -> QuerySet[Subproject]:
-    visible = Q() if can_see_private(user) else Q(blockers__private=False)
+    visible = Q(blockers__review_state__in=_NOT_REJECTED)
+    if not can_see_private(user):
+        visible &= Q(blockers__private=False)
     return (
         Subproject.objects.select_related("migration__beta_target", "migration__production_target")
         .order_by("order", "name")
         .annotate(
             blockers_open=Count(
                 "blockers",
-                filter=visible
-                & Q(
-                    blockers__status__in=[
-                        s for s in BlockerStatus if s not in CLOSED_BLOCKER_STATUSES
-                    ]
-                ),
+                filter=visible & Q(blockers__status__in=_OPEN_STATUSES),
                 distinct=True,
             )
         )

@@ -18,6 +18,7 @@ from fedimage.initiative.models import (
     Migration,
     Milestone,
     MilestoneStatus,
+    ReviewState,
     Severity,
     Stage,
     Subproject,
@@ -122,6 +123,19 @@ def blocker_update(*, blocker: Blocker, user: User, **changes: object) -> Blocke
         user=user,
     )
     return blocker
+
+
+@transaction.atomic
+def blocker_set_review_state(*, blocker: Blocker, state: str) -> None:
+    """Mark the weekly meeting's verdict on a blocker (lists and counts read it).
+
+    Called by the meeting's review decision (fedimage.meetings.services.review_decide), which
+    checks who may decide and records the decision, its votes and reason in the meeting's
+    history; the blocker's own history is about its fields, so no history record here.
+    """
+    _check_choice(state, ReviewState, "state")
+    Blocker.objects.filter(pk=blocker.pk).update(review_state=state)
+    blocker.review_state = state
 
 
 @transaction.atomic

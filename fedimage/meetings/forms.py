@@ -77,9 +77,11 @@ class ActionStatusForm(forms.Form):
 
 
 class ReviewDecisionForm(forms.Form):
+    # No default: a decision nobody chose must not be recorded by a stray click.
     state = forms.ChoiceField(
         label="Decision",
         choices=[
+            ("", "Choose…"),
             (ReviewState.ACCEPTED, ReviewState.ACCEPTED.label),
             (ReviewState.REJECTED, ReviewState.REJECTED.label),
             (ReviewState.NEEDS_INFO, ReviewState.NEEDS_INFO.label),
@@ -87,6 +89,13 @@ class ReviewDecisionForm(forms.Form):
     )
     reason = forms.CharField(
         max_length=2000, help_text="For the minutes.", validators=[_single_line]
+    )
+    no_vote_reason = forms.CharField(
+        label="Deciding without a vote, because",
+        required=False,
+        max_length=500,
+        validators=[_single_line],
+        help_text="Only when nobody has voted: say why the meeting decides anyway.",
     )
 
 

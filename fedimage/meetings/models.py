@@ -10,7 +10,7 @@ from django.db import models
 from django.urls import reverse
 from django.utils import timezone
 
-from fedimage.initiative.models import Blocker
+from fedimage.initiative.models import Blocker, ReviewState
 
 # Far-off dates overflow the date arithmetic of the agenda, the calendar and the pages.
 MEETING_YEARS = (2000, 2100)
@@ -128,13 +128,6 @@ class ActionItem(models.Model):
     @property
     def is_overdue(self) -> bool:
         return self.is_open and self.due_date is not None and self.due_date < timezone.localdate()
-
-
-class ReviewState(models.TextChoices):
-    PROPOSED = "proposed", "Proposed"
-    ACCEPTED = "accepted", "Accepted"
-    REJECTED = "rejected", "Rejected"
-    NEEDS_INFO = "needs_info", "Needs more information"
 
 
 # Blockers in these review states come back to the next meeting.

@@ -14,6 +14,7 @@ from django.utils import timezone
 
 from fedimage.core.permissions import require, require_user
 from fedimage.initiative.models import Blocker
+from fedimage.initiative.services import blocker_set_review_state
 from fedimage.meetings import events
 from fedimage.meetings.models import (
     ActionItem,
@@ -188,29 +189,61 @@ DECISION_WORDS: dict[str, str] = {
 }
 
 
+# Deciding that more information is needed is no verdict: it needs no vote.
+VERDICTS = (ReviewState.ACCEPTED, ReviewState.REJECTED)
+
+
 @transaction.atomic
 def review_decide(
-    *, blocker: Blocker, meeting: Meeting, user: User, state: str, reason: str
+    *,
+    blocker: Blocker,
+    meeting: Meeting,
+    user: User,
+    state: str,
+    reason: str,
+    no_vote_reason: str = "",
 ) -> BlockerReview:
-    """Record the meeting's verdict on a blocker, with its reason, as a decision of that meeting."""
+    """Record the meeting's verdict on a blocker, with its reason, as a decision of that meeting.
+
+    Accepting or rejecting needs at least one vote, unless the lead says why the meeting
+    decides without one (`no_vote_reason`, kept in the decision). The verdict is marked on the
+    blocker: a rejected one leaves the open counts and milestone progress.
+    """
     require(user, "meetings.decide_review")
     if state not in DECISION_WORDS:
-        raise ValidationError({"state": "Decide accepted, rejected or needs more information."})
+        raise ValidationError({"state": "Choose accepted, rejected or needs more information."})
     reason = reason.strip()
     if not reason:
         raise ValidationError({"reason": "Give the reason, for the minutes."})
+    no_vote_reason = no_vote_reason.strip()
     review = _review_for(blocker)
+    votes = review.votes.count()
+    if state in VERDICTS and not votes and not no_vote_reason:
+        raise ValidationError(
+            {
+                "no_vote_reason": f"Nobody has voted on #{blocker.pk}: vote first, or say why "
+                "the meeting decides without a vote."
+            }
+        )
     review.state = state
     review.decision_reason = reason
     review.decided_at_meeting = meeting
     review.decided_by = user  # type: ignore[assignment]
     review.decided_at = timezone.now()
     review.save()
+    blocker_set_review_state(blocker=blocker, state=state)
+    tally = _tally_words(review) if votes else f"no vote: {no_vote_reason}"
     decision_record(
         meeting=meeting,
         user=user,
         blocker=blocker,
-        text=f"#{blocker.pk} {blocker.title}: {DECISION_WORDS[state]} ({reason})",
+        text=f"#{blocker.pk} {blocker.title}: {DECISION_WORDS[state]} ({reason}; {tally})",
     )
     events.blocker_reviewed.send(sender=BlockerReview, review=review, user=user)
     return review
+
+
+def _tally_words(review: BlockerReview) -> str:
+    values = list(review.votes.values_list("value", flat=True))
+    counts = ", ".join(f"{v.label}: {sum(1 for x in values if x == v.value)}" for v in VoteValue)
+    return f"votes {counts}"

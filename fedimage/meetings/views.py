@@ -220,10 +220,14 @@ def review_decide(request: HttpRequest, pk: int, blocker_pk: int) -> HttpRespons
     blocker = blocker_get(user=request.user, pk=blocker_pk)
     form = ReviewDecisionForm(request.POST)
     if form.is_valid():
-        services.review_decide(
-            blocker=blocker, meeting=meeting, user=request.user, **form.cleaned_data
-        )
-        messages.success(request, f"Decision on #{blocker.pk} recorded.")
+        try:
+            services.review_decide(
+                blocker=blocker, meeting=meeting, user=request.user, **form.cleaned_data
+            )
+        except ValidationError as exc:
+            messages.error(request, " ".join(exc.messages))
+        else:
+            messages.success(request, f"Decision on #{blocker.pk} recorded.")
     else:
         _form_errors(request, form)
     return _back(request, meeting.get_absolute_url())

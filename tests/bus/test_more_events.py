@@ -62,6 +62,7 @@ def test_an_image_tag_turning_unhealthy_and_recovering_is_announced_once_each(
 def test_a_meeting_decision_on_a_blocker_is_announced(bus, initiative, lead, member):
     blocker = initiative_services.blocker_file(reporter=member, title="No aarch64 installer")
     meeting = meeting_services.meeting_schedule(user=lead, starts_at=timezone.now())
+    meeting_services.vote_cast(blocker=blocker, user=member, value=1)
     meeting_services.review_decide(
         blocker=blocker, meeting=meeting, user=lead, state="accepted", reason="Blocks F45 beta"
     )

@@ -53,7 +53,8 @@ def test_a_meeting_has_its_agenda_summary_decisions_actions_and_votes(client, he
     assert sections["blockers-filed"]["items"][0]["label"].endswith("bootc upgrade loops")
     assert data["agenda"]["previous_meeting"] == Meeting.objects.order_by("starts_at")[0].pk
     assert [d["text"] for d in data["decisions"]] == [
-        f"#{blocker.pk} bootc upgrade loops: accepted as a blocker (+1 all)"
+        f"#{blocker.pk} bootc upgrade loops: accepted as a blocker "
+        "(+1 all; votes +1: 1, 0: 0, -1: 0)"
     ]
     [item] = data["action_items"]
     assert (item["owner"], item["text"], item["due_date"]) == (

@@ -26,7 +26,7 @@ def test_plain_text_minutes_follow_fedora_meeting_minutes(client, held_meeting):
     assert f"  * Blockers filed: #{blocker.pk} bootc [upgrade] *fails* on aarch64" in summary
     assert (
         f"  * AGREED: #{blocker.pk} bootc [upgrade] *fails* on aarch64: accepted as a blocker "
-        "(F45 final criterion)" in summary
+        "(F45 final criterion; votes +1: 2, 0: 0, -1: 0)" in summary
     )
     assert "  * AGREED: Next meeting in two weeks" in summary
     assert "  * ACTION: stakeholder to file it upstream (due 2030-12-01)" in summary

@@ -97,6 +97,7 @@ def test_a_held_meetings_review_keeps_what_it_decided_and_leaves_out_later_block
     decided = blocker_file(reporter=member, title="Decided at this meeting")
     blocker_file(reporter=member, title="Still waiting")
     clock.set(meeting.starts_at + timedelta(minutes=10))
+    services.vote_cast(blocker=decided, user=member, value=1)
     services.review_decide(
         blocker=decided, meeting=meeting, user=lead, state="accepted", reason="blocks F45"
     )
@@ -106,7 +107,12 @@ def test_a_held_meetings_review_keeps_what_it_decided_and_leaves_out_later_block
     Blocker.objects.filter(pk=late.pk).update(created_at=meeting.ends_at + DAY)
     later = services.meeting_schedule(user=lead, starts_at=T0 + 2 * WEEK)
     services.review_decide(
-        blocker=decided, meeting=later, user=lead, state="rejected", reason="fixed upstream"
+        blocker=decided,
+        meeting=later,
+        user=lead,
+        state="rejected",
+        reason="fixed upstream",
+        no_vote_reason="voting on it closed when it was accepted",
     )
 
     def titles(m):
@@ -117,9 +123,10 @@ def test_a_held_meetings_review_keeps_what_it_decided_and_leaves_out_later_block
 
 
 def test_a_lead_decides_a_review_with_a_reason_recorded_as_a_decision_of_the_meeting(
-    blocker, meetings, lead
+    blocker, meetings, lead, member
 ):
     _, meeting = meetings
+    services.vote_cast(blocker=blocker, user=member, value=1)
     review = services.review_decide(
         blocker=blocker, meeting=meeting, user=lead, state="accepted", reason="breaks F45 beta"
     )
@@ -128,7 +135,9 @@ def test_a_lead_decides_a_review_with_a_reason_recorded_as_a_decision_of_the_mee
     assert review.decided_at_meeting == meeting
     [decision] = Decision.objects.filter(meeting=meeting)
     assert decision.blocker == blocker
-    assert "accepted as a blocker (breaks F45 beta)" in decision.text
+    assert "accepted as a blocker (breaks F45 beta; votes +1: 1, 0: 0, -1: 0)" in decision.text
+    blocker.refresh_from_db()
+    assert blocker.review_state == ReviewState.ACCEPTED
     # Still listed at the meeting that decided it, but not at the next one.
     assert [t.blocker for t in selectors.reviews_for_meeting(meeting=meeting, user=lead)] == [
         blocker
@@ -214,3 +223,39 @@ def test_only_a_lead_or_the_owner_changes_an_action_item(meetings, lead, member,
         services.action_item_set_status(item=item, user=other_member, status=ActionStatus.DONE)
     with pytest.raises(PermissionDenied):
         services.action_item_add(meeting=previous, user=member, owner=member, text="y")
+
+
+def test_accepting_or_rejecting_needs_a_vote_or_a_reason_to_decide_without_one(
+    blocker, meetings, lead, member
+):
+    _, meeting = meetings
+    for state in ("accepted", "rejected"):
+        with pytest.raises(ValidationError) as caught:
+            services.review_decide(
+                blocker=blocker, meeting=meeting, user=lead, state=state, reason="obvious"
+            )
+        assert caught.value.message_dict == {
+            "no_vote_reason": [
+                f"Nobody has voted on #{blocker.pk}: vote first, or say why the meeting "
+                "decides without a vote."
+            ]
+        }
+    assert Decision.objects.count() == 0
+    blocker.refresh_from_db()
+    assert blocker.review_state == ReviewState.PROPOSED
+    # Asking for more information is no verdict: no vote needed.
+    services.review_decide(
+        blocker=blocker, meeting=meeting, user=lead, state="needs_info", reason="which arches?"
+    )
+    review = services.review_decide(
+        blocker=blocker,
+        meeting=meeting,
+        user=lead,
+        state="rejected",
+        reason="a duplicate of #1",
+        no_vote_reason="the reporter withdrew it",
+    )
+    assert review.state == ReviewState.REJECTED
+    assert Decision.objects.last().text.endswith(
+        "rejected as a blocker (a duplicate of #1; no vote: the reporter withdrew it)"
+    )

@@ -101,6 +101,18 @@ def test_lead_runs_the_meeting_from_its_page(lead_client, meetings, blocker, mem
     base = f"/meetings/{meeting.pk}"
     lead_client.post(f"{base}/attendees/", {"usernames": "stakeholder, leader"})
     assert set(meeting.attendees.values_list("username", flat=True)) == {"stakeholder", "leader"}
+    # Nobody voted: the decision is refused until someone does, and nothing is recorded.
+    refused = lead_client.post(
+        f"{base}/reviews/{blocker.pk}/", {"state": "accepted", "reason": "F45 beta"}, follow=True
+    )
+    assert f"Nobody has voted on #{blocker.pk}" in refused.content.decode()
+    assert not Decision.objects.exists()
+    # No decision is preselected: the select's first option is empty.
+    page = lead_client.get(f"{base}/").content.decode()
+    assert '<option value="" selected>Choose…</option>' in page
+    assert f"Record the review of #{blocker.pk}" in page
+    assert "Add a decision" in page
+    services.vote_cast(blocker=blocker, user=member, value=1)
     lead_client.post(f"{base}/reviews/{blocker.pk}/", {"state": "accepted", "reason": "F45 beta"})
     lead_client.post(f"{base}/decisions/", {"text": "Meet again next week"})
     lead_client.post(
@@ -113,7 +125,7 @@ def test_lead_runs_the_meeting_from_its_page(lead_client, meetings, blocker, mem
     assert ActionItem.objects.get().owner == member
     page = lead_client.get(f"{base}/").content.decode()
     assert "AGREED:</strong> Meet again next week" in page
-    assert "accepted as a blocker (F45 beta)" in page
+    assert "accepted as a blocker (F45 beta;" in page
     assert "file upstream" in page
 
 
@@ -132,7 +144,7 @@ def test_the_blocker_page_shows_its_review_with_the_vote_form_for_members(
     services.vote_cast(blocker=blocker, user=member, value=1, comment="agreed")
     html = member_client.get(f"/blockers/{blocker.pk}/").content.decode()
     assert "Blocker review" in html
-    assert "Proposed" in html
+    assert "Not yet reviewed" in html
     assert 'action="/meetings/blockers/' in html
     assert "Your vote (+1): change it" in html
     assert "Say why it should block" in html  # the reporter is asked for a justification
@@ -209,7 +221,12 @@ def test_decided_blockers_show_no_vote_form_and_refuse_votes(
         assert 'class="vote-form"' in member_client.get(url).content.decode()
 
     services.review_decide(
-        blocker=blocker, meeting=meeting, user=lead, state="accepted", reason="F45 beta"
+        blocker=blocker,
+        meeting=meeting,
+        user=lead,
+        state="accepted",
+        reason="F45 beta",
+        no_vote_reason="everyone agreed aloud",
     )
     for url in pages:
         page = member_client.get(url).content.decode()

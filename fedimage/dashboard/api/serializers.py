@@ -152,6 +152,7 @@ class BlockerSerializer(serializers.ModelSerializer):
             "subprojects",
             "tracking_url",
             "private",
+            "review_state",
             "created_at",
             "updated_at",
             "closed_at",

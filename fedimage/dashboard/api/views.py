@@ -25,6 +25,7 @@ from fedimage.initiative.models import (
     Migration,
     Milestone,
     MilestoneStatus,
+    ReviewState,
     Severity,
     Stage,
 )
@@ -128,13 +129,22 @@ class BlockerFilter(django_filters.FilterSet):
     status = django_filters.MultipleChoiceFilter(choices=BlockerStatus.choices)
     severity = django_filters.MultipleChoiceFilter(choices=Severity.choices)
     category = django_filters.ChoiceFilter(choices=Category.choices)
+    review_state = django_filters.MultipleChoiceFilter(choices=ReviewState.choices)
     milestone = django_filters.CharFilter(field_name="milestones__key", distinct=True)
     subproject = django_filters.CharFilter(field_name="subprojects__key", distinct=True)
     release = django_filters.CharFilter(field_name="milestones__release__key", distinct=True)
 
     class Meta:
         model = Blocker
-        fields = ["status", "severity", "category", "milestone", "subproject", "release"]
+        fields = [
+            "status",
+            "severity",
+            "category",
+            "review_state",
+            "milestone",
+            "subproject",
+            "release",
+        ]
 
 
 class BlockerViewSet(
