@@ -191,7 +191,8 @@ def _blocker_lines(user, now: datetime) -> list[Attention]:
             url=b.get_absolute_url(),
             age=f"open {duration_words(now - b.created_at)}",
             context=b.get_status_display()
-            + (f" · owner {b.owner.get_username()}" if b.owner else " · no owner"),
+            + (f" · owner {b.owner.get_username()}" if b.owner else " · no owner")
+            + (" · accepted blocker" if b.is_accepted else " · not yet accepted by the meeting"),
             waited=now - b.created_at,
         )
         for b in first
