@@ -38,7 +38,8 @@ def _plan_behind(today):
 
 
 def _section(text: str, start: str, end: str) -> str:
-    return text[text.index(start) : text.index(end)]
+    begin = text.index(start)
+    return text[begin : text.index(end, begin)]
 
 
 def test_what_needs_attention_comes_first_worst_and_oldest_first(client, initiative, member):
@@ -146,3 +147,21 @@ def test_the_blocker_list_sorts_by_severity_then_age_with_other_orders_a_click_a
     assert 'href="?sort=newest&amp;page=1"' in text
     text = client.get("/blockers/?sort=newest").content.decode()
     assert text.index(newer.title) < text.index(minor.title) < text.index(older.title)
+
+
+def test_the_matrix_says_what_the_registry_shows_for_every_subproject_with_watched_images(
+    client, initiative
+):
+    text = client.get("/").content.decode()
+    matrix = _section(text, 'id="matrix-h"', "</table>")
+    rows = {
+        name: row
+        for row in matrix.split("<tr")[1:]
+        for name in ("base-images", "universal-blue", "coreos")
+        if f'href="/subprojects/{name}/"' in row
+    }
+    assert set(rows) == {"base-images", "universal-blue", "coreos"}
+    assert "no watched image" not in matrix
+    assert "Provides the base images (13 watched images)" in rows["base-images"]
+    assert "none declares the base image it is built on" in rows["universal-blue"]
+    assert "No registry evidence yet (1 watched image)" in rows["coreos"]

@@ -25,10 +25,20 @@ class EvidenceVerdict:
             not self.declared_on_base and self.proven > 0
         )
 
+    # Watched images of the subproject, and how many of their tags declare no base image
+    # (the base images themselves; images whose `base` the initiative file does not name).
+    images: int = 0
+    undeclared: int = 0
+
     @property
     def words(self) -> str:
         if self.proven == self.disproven == 0:
-            return "No registry evidence yet"
+            watched = f"{self.images} watched image{'s' if self.images != 1 else ''}"
+            if self.unknown:
+                return f"No registry evidence yet ({watched})"
+            if self.subproject.kind == Subproject.Kind.BASE:
+                return f"Provides the base images ({watched})"
+            return f"{watched}; none declares the base image it is built on"
         parts = []
         if self.proven:
             parts.append(f"{self.proven} tag(s) built on the base image")
@@ -48,20 +58,23 @@ DISPROVEN = {BaseEvidence.NONE, BaseEvidence.NAMED_ONLY}
 
 
 def base_evidence_by_subproject() -> dict[int, EvidenceVerdict]:
-    """Declared migration stage against base-image evidence, per subproject (two queries)."""
-    rows = (
-        TagState.objects.filter(active=True, image__active=True, image__subproject__isnull=False)
-        .exclude(base_evidence=BaseEvidence.NOT_APPLICABLE)
-        .values_list("image__subproject_id", "base_evidence", "builds_behind")
-    )
+    """Declared migration stage against base-image evidence, for every subproject with a
+    watched image (two queries)."""
+    rows = TagState.objects.filter(
+        active=True, image__active=True, image__subproject__isnull=False
+    ).values_list("image__subproject_id", "image_id", "base_evidence", "builds_behind")
     tally: dict[int, list] = {}
-    for subproject_id, evidence, behind in rows:
-        t = tally.setdefault(subproject_id, [0, 0, 0, None])
+    images: dict[int, set[int]] = {}
+    for subproject_id, image_id, evidence, behind in rows:
+        t = tally.setdefault(subproject_id, [0, 0, 0, None, 0])
+        images.setdefault(subproject_id, set()).add(image_id)
         if evidence in PROVEN:
             t[0] += 1
             t[3] = max(t[3] or 0, behind or 0)
         elif evidence in DISPROVEN:
             t[1] += 1
+        elif evidence == BaseEvidence.NOT_APPLICABLE:
+            t[4] += 1
         else:
             t[2] += 1
     subprojects = Subproject.objects.filter(pk__in=tally).select_related("migration")
@@ -70,6 +83,8 @@ def base_evidence_by_subproject() -> dict[int, EvidenceVerdict]:
         migration = getattr(sp, "migration", None)
         # Published (beta or production) images are on the base only from the beta stage on.
         on_base = migration is not None and migration.stage >= Stage.BETA
-        proven, disproven, unknown, behind = tally[sp.pk]
-        result[sp.pk] = EvidenceVerdict(sp, on_base, proven, disproven, unknown, behind)
+        proven, disproven, unknown, behind, undeclared = tally[sp.pk]
+        result[sp.pk] = EvidenceVerdict(
+            sp, on_base, proven, disproven, unknown, behind, len(images[sp.pk]), undeclared
+        )
     return result
