@@ -2,17 +2,19 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import timedelta
 
 from django import template
-from django.utils import timezone
 
 from fedimage.core.durations import duration_words
 from fedimage.health.models import BuildTimeSource
 from fedimage.health.selectors import ImageRow, rows_counts
 from fedimage.health.states import StateLook, look, run_look
+from fedimage.initiative.templatetags.fedimage import since
 
 register = template.Library()
+# Health pages say how long ago in the project's one wording, without loading a second library.
+register.filter("since", since)
 
 # Evidence cells reuse the milestone-matrix classes: proven green, disproven red, partial muted.
 EVIDENCE_CLASS = {"layers": "reached", "annotation": "reached", "none": "overdue", "named": "due"}
@@ -28,12 +30,6 @@ def state_look(state: str) -> StateLook:
 def run_state_look(status: str) -> StateLook:
     """The words, glyph and colour class of a poll run's status."""
     return run_look(status)
-
-
-@register.filter
-def since(moment: datetime | None) -> str:
-    """How long ago a moment was, in the one duration wording."""
-    return duration_words(timezone.now() - moment) if moment else "unknown"
 
 
 @register.filter

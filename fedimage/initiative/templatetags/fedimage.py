@@ -1,10 +1,11 @@
-"""Template helpers: safe Markdown, words for dates, and how a state is shown."""
+"""Template helpers: safe Markdown, words for dates and times, and how a state is shown."""
 
-from datetime import date
+from datetime import date, datetime
 
 from django import template
 from django.utils import timezone
 
+from fedimage.core.durations import duration_words
 from fedimage.initiative import looks
 from fedimage.initiative.markup import render_markdown
 
@@ -35,6 +36,12 @@ def days_from_today(day: date | None) -> str:
     if delta == -1:
         return "yesterday"
     return f"in {delta} days" if delta > 0 else f"{-delta} days ago"
+
+
+@register.filter
+def since(moment: datetime | None) -> str:
+    """How long ago a moment was, in the one duration wording ("3 days"; pages add "ago")."""
+    return duration_words(timezone.now() - moment) if moment else "unknown"
 
 
 @register.filter
