@@ -23,6 +23,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
+from fedimage.core import outbox
 from fedimage.core.permissions import require, require_user
 from fedimage.core.retention import delete_in_batches
 from fedimage.health.models import TagState
@@ -44,6 +45,8 @@ User = AuthUser | AnonymousUser
 LEASE = timedelta(minutes=3)
 # Attempts before a notification is given up (the task's backoff spreads them over hours).
 MAX_ATTEMPTS = 8
+# The delivery task's name (tasks.py registers it under it; this module queues it by name).
+DELIVER_TASK = "notifications.deliver"
 # A pending notification untouched this long lost its task (a broker outage): queue it again.
 REDELIVER_AFTER = timedelta(minutes=10)
 ROOM_RE = re.compile(r"^[!#][^:\s]+:[^\s]+$")
@@ -113,10 +116,7 @@ def event_record(
         notifications = Notification.objects.bulk_create(
             [Notification(event=event, subscription=s) for s in subscriptions]
         )
-        from fedimage.notifications.tasks import deliver  # noqa: PLC0415 (tasks imports this)
-
-        for notification in notifications:
-            deliver.enqueue(notification.pk)
+        _queue_deliveries([n.pk for n in notifications])
     return event
 
 
@@ -195,8 +195,6 @@ def notifications_deliver_again(*, notification_ids: list[int]) -> int:
 
     Returns how many were queued; pending and sent ones are left as they are.
     """
-    from fedimage.notifications.tasks import deliver  # noqa: PLC0415 (tasks imports this)
-
     with transaction.atomic():
         ids = list(
             Notification.objects.select_for_update()
@@ -206,9 +204,14 @@ def notifications_deliver_again(*, notification_ids: list[int]) -> int:
         Notification.objects.filter(pk__in=ids).update(
             status=NotificationStatus.PENDING, attempts=0, lease_until=None
         )
-        for pk in ids:
-            deliver.enqueue(pk)
+        _queue_deliveries(ids)
     return len(ids)
+
+
+def _queue_deliveries(ids: list[int]) -> None:
+    """Deliver each notification by its task, sent through the outbox once the change commits."""
+    for pk in ids:
+        outbox.enqueue(DELIVER_TASK, args=[pk])
 
 
 # Retention ---------------------------------------------------------------------------------

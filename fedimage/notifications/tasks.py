@@ -12,7 +12,7 @@ MAX_COUNTDOWN = 30 * 60
 
 
 @shared_task(
-    name="notifications.deliver",
+    name=services.DELIVER_TASK,
     autoretry_for=(services.DeliveryDeferred,),
     retry_backoff=30,
     retry_backoff_max=MAX_COUNTDOWN,
