@@ -2,7 +2,7 @@
 
     .venv/bin/python bench/poll_images.py [--tags 200] [--repos 10] [--modes anonymous,token]
         [--database-url postgres://postgres@127.0.0.1:5432/fedimage_bench_poll]
-        [--redis-url redis://127.0.0.1:6379/13] [--no-celery] [--no-skopeo]
+        [--redis-url redis://127.0.0.1:6379/14] [--no-celery] [--no-skopeo]
 
 For each mode (an anonymous registry, and one that demands bearer tokens from its own token
 realm) it starts `docker-registry` with its access log on, pushes `--tags` tags into `--repos`
@@ -93,7 +93,7 @@ def main() -> None:
     parser.add_argument(
         "--database-url", default="postgres://postgres@127.0.0.1:5432/fedimage_bench_poll"
     )
-    parser.add_argument("--redis-url", default="redis://127.0.0.1:6379/13")
+    parser.add_argument("--redis-url", default="redis://127.0.0.1:6379/14")
     parser.add_argument("--no-celery", action="store_true")
     parser.add_argument("--no-skopeo", action="store_true")
     args = parser.parse_args()
