@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.contrib import messages
@@ -33,9 +34,26 @@ audit = logging.getLogger("fedimage.accounts.audit")
 BACKEND = "fedora-oidc"
 
 
+def allow_fedora_form_action(response: HttpResponse) -> HttpResponse:
+    """Let this page's forms go on to Fedora Accounts.
+
+    A form POSTs to our own /accounts/login/fedora-oidc/ (or /accounts/fedora/link/), which
+    answers with a redirect to the provider's authorization endpoint; browsers hold that
+    redirect to the page's CSP `form-action` too, so the provider's origin (the issuer's, where
+    Fedora Accounts serves its endpoints) is added to `'self'` on these pages only.
+    """
+    if settings.FEDORA_SIGN_IN:
+        issuer = urlsplit(settings.SOCIAL_AUTH_FEDORA_OIDC_OIDC_ENDPOINT)
+        response._csp_update = {"form-action": [f"{issuer.scheme}://{issuer.netloc}"]}  # type: ignore[attr-defined]
+    return response
+
+
 class SignInView(auth_views.LoginView):
     template_name = "registration/login.html"
     redirect_authenticated_user = True
+
+    def dispatch(self, request, *args, **kwargs):
+        return allow_fedora_form_action(super().dispatch(request, *args, **kwargs))
 
     def get_context_data(self, **kwargs):
         return super().get_context_data(fedora_sign_in=settings.FEDORA_SIGN_IN, **kwargs)
@@ -170,7 +188,9 @@ def _profile_page(request, *, status=200, new_token=None, **forms) -> HttpRespon
         "new_token": new_token,
         "fedora_sign_in": settings.FEDORA_SIGN_IN,
     }
-    return render(request, "accounts/profile.html", context, status=status)
+    return allow_fedora_form_action(
+        render(request, "accounts/profile.html", context, status=status)
+    )
 
 
 def _apply_errors(form, exc: ValidationError) -> None:

@@ -215,3 +215,21 @@ def test_the_sign_in_page_offers_fedora_when_configured(client, fedora):
     page = client.get("/accounts/login/?next=/blockers/").content.decode()
     assert "Sign in with Fedora" in page
     assert 'action="/accounts/login/fedora-oidc/"' in page
+
+
+def test_the_pages_with_fedora_forms_let_them_go_on_to_the_provider(client, fedora, member):
+    """A POST answered by a redirect to the provider is held to the page's CSP form-action."""
+    origin = fedora.url
+    assert (
+        f"form-action 'self' {origin}" in client.get("/accounts/login/")["Content-Security-Policy"]
+    )
+    client.force_login(member)
+    profile = client.get("/accounts/profile/")
+    assert f"form-action 'self' {origin}" in profile["Content-Security-Policy"]
+    assert origin not in client.get("/blockers/new/")["Content-Security-Policy"]
+
+
+def test_without_fedora_sign_in_forms_go_only_to_fedimage(client, settings):
+    settings.FEDORA_SIGN_IN = False
+    policy = client.get("/accounts/login/")["Content-Security-Policy"]
+    assert "form-action 'self';" in policy or policy.endswith("form-action 'self'")
