@@ -1,4 +1,4 @@
-"""The other events on the bus: image health, the meeting's decisions and minutes."""
+"""The bus receivers: image health, the meeting's decisions and minutes, published as messages."""
 
 from __future__ import annotations
 
