@@ -19,7 +19,7 @@ run: install  ## web + Celery worker + beat on http://127.0.0.1:$(PORT) (SQLite 
 	DEBUG=$${DEBUG-1} $(BIN)/python manage.py load_initiative
 	DEBUG=$${DEBUG-1} PATH="$(abspath $(BIN)):$$PATH" exec $(BIN)/honcho start --port $(PORT)
 
-demo: install  ## add sample blockers and history; demo users demo-lead / demo-stakeholder, password "demo"
+demo: install  ## add sample data, marked as such (`manage.py seed_demo --remove` removes it); users demo-lead / demo-stakeholder, password "demo"
 	DEBUG=$${DEBUG-1} $(BIN)/python manage.py migrate --noinput
 	DEBUG=$${DEBUG-1} $(BIN)/python manage.py load_initiative
 	DEBUG=$${DEBUG-1} $(BIN)/python manage.py seed_demo --password demo

@@ -8,6 +8,7 @@ from fedimage.bus import consumer
 from fedimage.core import beat, cache, locks, pagecache, schema, tasks
 from fedimage.core import logging as core_logging
 from fedimage.core import metrics as core_metrics
+from fedimage.dashboard import context_processors as dashboard_context
 from fedimage.dashboard.metrics import DashboardCollector
 
 lockout.lockout_response  # settings.AXES_LOCKOUT_CALLABLE
@@ -25,6 +26,7 @@ locks.Lease.check  # public API of the lease a long job holds (runtime)
 core_metrics._count_run  # a Celery signal receiver (task_postrun)
 core_metrics._count_retry  # a Celery signal receiver (task_retry)
 DashboardCollector.collect  # prometheus-client's Collector protocol
+dashboard_context.sample_data  # settings.TEMPLATES context_processors
 pagecache.FetchMiddleware.process_view  # Django's middleware protocol
 pagecache.cached_pages  # tests: every main page is registered (tests/core/test_pagecache.py)
 pagecache.is_version_bump  # tests that count on-commit callbacks leave the cache's out

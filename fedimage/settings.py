@@ -96,6 +96,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "fedimage.initiative.context_processors.roles",
+                "fedimage.dashboard.context_processors.sample_data",
             ],
         },
     },

@@ -37,3 +37,19 @@ class TaskCounter(models.Model):
 
     def __str__(self) -> str:
         return self.task
+
+
+class SampleRecord(models.Model):
+    """A row `make demo` added: pages say "sample data" while any exist."""
+
+    content_type = models.ForeignKey("contenttypes.ContentType", on_delete=models.CASCADE)
+    object_id = models.PositiveBigIntegerField()
+
+    class Meta:
+        ordering = ["id"]
+        constraints = [
+            models.UniqueConstraint(fields=["content_type", "object_id"], name="core_sample_once")
+        ]
+
+    def __str__(self) -> str:
+        return f"sample {self.content_type_id}:{self.object_id}"

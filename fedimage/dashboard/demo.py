@@ -1,14 +1,23 @@
-"""Realistic sample blockers and a few weeks of history, so a new user sees a living dashboard."""
+"""`make demo`: sample data, so a new user sees a living dashboard offline.
+
+Blockers and a few weeks of their history, milestone and migration timelines, upstream issues
+on a board, image health with four weeks of history, a past weekly meeting. Every row added is
+recorded as a sample (fedimage.core.samples): pages show a banner while any exist, and
+`seed_demo --remove` deletes exactly them, putting back what the timelines changed.
+"""
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from django.contrib.auth import get_user_model
-from django.contrib.auth.models import Group
+from django.contrib.auth.models import Group, User
 from django.db import transaction
 from django.utils import timezone
 
+from fedimage.core import samples
+from fedimage.dashboard import sample_health, sample_meeting, sample_upstream
+from fedimage.health.models import WatchedImage
 from fedimage.initiative.models import (
     Blocker,
     BlockerStatus,
@@ -22,6 +31,10 @@ from fedimage.initiative.models import (
 )
 from fedimage.initiative.rules import LEAD_GROUP
 from fedimage.initiative.services import save_with_history
+from fedimage.meetings.models import Meeting
+from trackers.models import TrackerSource
+
+REASON = "demo"  # the history records the demo writes say so
 
 # (title, severity, category, status, milestone keys, subproject keys, tracking URL, description)
 BLOCKERS = [
@@ -150,7 +163,7 @@ STAGE_TIMELINE = [
 ]
 
 
-def _user(username: str, *, password: str | None, lead: bool = False):
+def _user(username: str, *, password: str | None, lead: bool = False) -> tuple[User, bool]:
     user, created = get_user_model().objects.get_or_create(username=username)
     if password:
         user.set_password(password)
@@ -161,39 +174,64 @@ def _user(username: str, *, password: str | None, lead: bool = False):
     if lead:
         group, _ = Group.objects.get_or_create(name=LEAD_GROUP)
         user.groups.add(group)
-    return user
+    return user, created
 
 
 @transaction.atomic
 def seed_demo(*, password: str | None = None) -> dict[str, int]:
-    """Add sample blockers and backdated history; running it again adds nothing twice."""
+    """Add sample data, every row of it recorded as a sample; running it again adds nothing."""
     now = timezone.now()
-    lead = _user("demo-lead", password=password, lead=True)
-    member = _user("demo-stakeholder", password=password)
+    lead, lead_created = _user("demo-lead", password=password, lead=True)
+    member, member_created = _user("demo-stakeholder", password=password)
+    samples.mark(u for u, created in ((lead, lead_created), (member, member_created)) if created)
     counts = {"blockers": 0, "status changes": 0, "stage changes": 0}
+    if not Milestone.history.filter(history_change_reason=REASON).exists():
+        counts["status changes"], counts["stage changes"] = _timelines(lead, now)
+    blockers = _blockers(lead, member, now)
+    counts["blockers"] = len(blockers)
+    counts["tracker sources"] = counts["images"] = counts["meetings"] = 0
+    if not TrackerSource.objects.filter(name=sample_upstream.SOURCES[0][0]).exists():
+        samples.mark(sample_upstream.seed(now=now))
+        counts["tracker sources"] = len(sample_upstream.SOURCES)
+    if not WatchedImage.objects.filter(key="sample-fedora-bootc").exists():
+        samples.mark([sample_health.seed(now=now)])
+        counts["images"] = 1
+    if not Meeting.objects.filter(title=sample_meeting.TITLE).exists():
+        ours = {b.title: b for b in Blocker.objects.filter(pk__in=samples.ids(Blocker))}
+        meeting = sample_meeting.seed(now=now, lead=lead, member=member, blockers=ours)
+        samples.mark([meeting])
+        counts["meetings"] = 1
+    return counts
+
+
+def _timelines(lead: User, now: datetime) -> tuple[int, int]:
     milestones = {m.key: m for m in Milestone.objects.all()}
     migrations = {m.subproject.key: m for m in Migration.objects.select_related("subproject")}
+    statuses = stages = 0
+    for key, days, status, note in STATUS_TIMELINE:
+        m = milestones.get(key)
+        if m is None:
+            continue
+        m.status, m.status_note = status, note
+        m.status_confirmed_at = now - timedelta(days=days)
+        m._history_date = m.status_confirmed_at  # type: ignore[attr-defined]
+        save_with_history(m, user=lead, reason=REASON)
+        statuses += 1
+    for key, days, stage, note in STAGE_TIMELINE:
+        mg = migrations.get(key)
+        if mg is None:
+            continue
+        mg.stage, mg.note, mg.confirmed_at = stage, note, now - timedelta(days=days)
+        mg._history_date = mg.confirmed_at  # type: ignore[attr-defined]
+        save_with_history(mg, user=lead, reason=REASON)
+        stages += 1
+    return statuses, stages
 
-    if not Milestone.history.filter(history_change_reason="demo").exists():
-        for key, days, status, note in STATUS_TIMELINE:
-            m = milestones.get(key)
-            if m is None:
-                continue
-            m.status, m.status_note = status, note
-            m.status_confirmed_at = now - timedelta(days=days)
-            m._history_date = m.status_confirmed_at
-            save_with_history(m, user=lead, reason="demo")
-            counts["status changes"] += 1
-        for key, days, stage, note in STAGE_TIMELINE:
-            mg = migrations.get(key)
-            if mg is None:
-                continue
-            mg.stage, mg.note, mg.confirmed_at = stage, note, now - timedelta(days=days)
-            mg._history_date = mg.confirmed_at
-            save_with_history(mg, user=lead, reason="demo")
-            counts["stage changes"] += 1
 
+def _blockers(lead: User, member: User, now: datetime) -> list[Blocker]:
+    milestones = {m.key: m for m in Milestone.objects.all()}
     subprojects = {s.key: s for s in Subproject.objects.all()}
+    added = []
     for i, (title, severity, category, status, ms, sps, url, text) in enumerate(BLOCKERS):
         if Blocker.objects.filter(title=title).exists():
             continue
@@ -208,11 +246,11 @@ def seed_demo(*, password: str | None = None) -> dict[str, int]:
             tracking_url=url,
             created_at=filed,
         )
-        blocker._history_date = filed
+        blocker._history_date = filed  # type: ignore[attr-defined]
         save_with_history(
             blocker,
             user=blocker.reporter,
-            reason="demo",
+            reason=REASON,
             created=True,
             m2m={
                 "milestones": [milestones[k] for k in ms if k in milestones],
@@ -223,7 +261,47 @@ def seed_demo(*, password: str | None = None) -> dict[str, int]:
             blocker.status = status
             if status in (BlockerStatus.RESOLVED, BlockerStatus.WONT_FIX):
                 blocker.closed_at = now - timedelta(days=3 * i)
-            blocker._history_date = now - timedelta(days=3 * i)
-            save_with_history(blocker, user=lead, reason="demo")
-        counts["blockers"] += 1
-    return counts
+            blocker._history_date = now - timedelta(days=3 * i)  # type: ignore[attr-defined]
+            save_with_history(blocker, user=lead, reason=REASON)
+        added.append(blocker)
+    samples.mark(added)
+    return added
+
+
+@transaction.atomic
+def remove_demo() -> dict[str, int]:
+    """Remove every sample row and the sample history; what users and syncs added stays."""
+    blocker_ids = list(samples.ids(Blocker).values_list("object_id", flat=True))
+    for model, fields in ((Milestone, STATUS_FIELDS), (Migration, STAGE_FIELDS)):
+        _restore(model, fields)
+    deleted = samples.remove()
+    # The sample blockers' history (their deletion writes one more record), and the demo's.
+    Blocker.history.filter(id__in=blocker_ids).delete()  # type: ignore[attr-defined]
+    for model in (Milestone, Migration, Blocker):
+        model.history.filter(history_change_reason=REASON).delete()  # type: ignore[attr-defined]
+    return deleted
+
+
+STATUS_FIELDS = ("status", "status_note", "status_confirmed_at")
+STAGE_FIELDS = ("stage", "note", "confirmed_at")
+
+
+def _restore(model: type[Milestone] | type[Migration], fields: tuple[str, ...]) -> None:
+    """Put back what the demo's timeline changed, unless someone changed it since."""
+    history = model.history  # type: ignore[attr-defined]
+    touched = history.filter(history_change_reason=REASON).values_list("id", flat=True)
+    for obj in model.objects.filter(pk__in=set(touched)):
+        # Insertion order: the demo backdates its records.
+        records = list(history.filter(id=obj.pk).order_by("-history_id"))
+        if not records or records[0].history_change_reason != REASON:
+            continue  # a real change came after the demo's: keep it
+        before = next((r for r in records if r.history_change_reason != REASON), None)
+        if before is None:
+            continue
+        for name in fields:
+            setattr(obj, name, getattr(before, name))
+        obj.skip_history_when_saving = True  # type: ignore[attr-defined]
+        try:
+            obj.save(update_fields=list(fields))
+        finally:
+            del obj.skip_history_when_saving  # type: ignore[attr-defined]

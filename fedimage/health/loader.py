@@ -29,6 +29,7 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
+from fedimage.core import samples
 from fedimage.core.initiative_file import (
     InitiativeFileError,
     LoadReport,
@@ -172,11 +173,13 @@ def apply_images(images: list[dict[str, Any]], report: LoadReport) -> None:
         if image.base_id != (base.pk if base else None):
             image.base = base
             image.save(update_fields=["base"])
-    gone = WatchedImage.objects.exclude(key__in=saved).filter(active=True)
+    # `make demo`'s sample image is not the file's: left as it is, and not reported.
+    others = WatchedImage.objects.exclude(key__in=saved).exclude(pk__in=samples.ids(WatchedImage))
+    gone = others.filter(active=True)
     names = list(gone.values_list("key", flat=True))
     if names:
         gone.update(active=False)
-    extra = list(WatchedImage.objects.exclude(key__in=saved).values_list("key", flat=True))
+    extra = list(others.values_list("key", flat=True))
     if extra:
         report.not_in_file[SECTION] = extra
 

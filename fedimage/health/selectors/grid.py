@@ -16,6 +16,7 @@ from django.db.models import Count, Prefetch, QuerySet
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
+from fedimage.core import samples
 from fedimage.health.models import (
     DigestRecord,
     HealthState,
@@ -47,8 +48,14 @@ DIGEST_FIELDS = ("id", "tag_id", "digest", "first_seen", "built_at", "built_sour
 
 
 def active_images() -> QuerySet[WatchedImage]:
-    """The images polls are asked for, with what asking needs (their tags)."""
-    return WatchedImage.objects.filter(active=True).only("id", "tags").order_by("order", "key")
+    """The images polls are asked for, with what asking needs (their tags); never `make
+    demo`'s sample image (its registry is made up)."""
+    return (
+        WatchedImage.objects.filter(active=True)
+        .exclude(pk__in=samples.ids(WatchedImage))
+        .only("id", "tags")
+        .order_by("order", "key")
+    )
 
 
 @dataclass(frozen=True)
