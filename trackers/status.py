@@ -13,7 +13,7 @@ from datetime import datetime
 from django.utils import timezone
 
 from fedimage.core.durations import duration_words
-from trackers.models import TrackerSource
+from trackers.models import IssueState, TrackerSource
 
 # state: (label, glyph, CSS class of its badge)
 STATES: dict[str, tuple[str, str, str]] = {
@@ -110,4 +110,10 @@ RUN_BADGES: dict[str, tuple[str, str]] = {
     "not_modified": ("✓", "status-done"),
     "failed": ("✗", "status-blocked"),
     "interrupted": ("✗", "status-blocked"),
+}
+
+# A tracked issue's state: (glyph, CSS class of its badge); the label is IssueState's own.
+ISSUE_BADGES: dict[str, tuple[str, str]] = {
+    IssueState.OPEN: ("○", "status-on_track"),
+    IssueState.CLOSED: ("✓", "status-done"),
 }

@@ -29,6 +29,7 @@ from fedimage.meetings.minutes import md
 from fedimage.reports import selectors
 from trackers.models import IssueState, TrackedIssue
 from trackers.selectors import milestones_with_progress
+from trackers.status import ISSUE_BADGES
 
 
 @dataclass(frozen=True)
@@ -156,7 +157,7 @@ def _issue_row(issue: TrackedIssue) -> Row:
         reference=issue.reference,
         title=issue.title,
         state=state,
-        state_code="bstatus-resolved" if issue.state == IssueState.CLOSED else "status-on_track",
+        state_code=ISSUE_BADGES[issue.state][1],
         detail=detail,
         upstream_url=issue.web_url,
         private=issue.confidential,

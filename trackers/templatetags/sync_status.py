@@ -1,5 +1,6 @@
-"""`{% run_badge run %}` and `{% source_badge status %}`: the run and source states in words,
-glyph and colour, from the one mapping in trackers.status."""
+"""`{% run_badge run %}`, `{% source_badge status %}` and `{% issue_badge issue %}`: the run,
+source and tracked issue states in words, glyph and colour, from the one mapping in
+trackers.status."""
 
 from __future__ import annotations
 
@@ -7,8 +8,8 @@ from typing import Any
 
 from django import template
 
-from trackers.models import SyncRun
-from trackers.status import RUN_BADGES, SourceStatus
+from trackers.models import SyncRun, TrackedIssue
+from trackers.status import ISSUE_BADGES, RUN_BADGES, SourceStatus
 
 register = template.Library()
 
@@ -22,3 +23,11 @@ def run_badge(run: SyncRun) -> dict[str, Any]:
 @register.inclusion_tag("trackers/_badge.html")
 def source_badge(status: SourceStatus) -> dict[str, Any]:
     return {"glyph": status.glyph, "css": status.css, "label": status.label}
+
+
+@register.inclusion_tag("trackers/_badge.html")
+def issue_badge(issue: TrackedIssue, prefix: str = "") -> dict[str, Any]:
+    """A tracked issue's state ("closed"), after `prefix` ("upstream") when one is given."""
+    glyph, css = ISSUE_BADGES.get(issue.state, ("·", ""))
+    label = issue.get_state_display()
+    return {"glyph": glyph, "css": css, "label": f"{prefix} {label.lower()}" if prefix else label}
