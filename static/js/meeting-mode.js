@@ -1,4 +1,5 @@
-// Meeting mode: show one agenda item at a time and move with the keyboard.
+// Meeting mode (the projector's): one agenda item at a time, moved with the keyboard or a
+// presentation clicker (which sends PageDown / PageUp), with its progress shown.
 // Without JavaScript every item stays visible, one below the other.
 (function () {
   "use strict";
@@ -9,6 +10,8 @@
     var slides = Array.prototype.slice.call(root.querySelectorAll("[data-slide]"));
     var nav = root.querySelector("[data-slide-nav]");
     var counter = root.querySelector("[data-counter]");
+    var progress = root.querySelector("[data-progress]");
+    var fullscreen = root.querySelector("[data-fullscreen]");
     if (!slides.length) return;
     var current = 0;
 
@@ -29,6 +32,10 @@
         slide.hidden = i !== current;
       });
       counter.textContent = "Item " + (current + 1) + " of " + slides.length;
+      if (progress) {
+        progress.max = slides.length;
+        progress.value = current + 1;
+      }
       root.querySelector("[data-prev]").disabled = current === 0;
       root.querySelector("[data-next]").disabled = current === slides.length - 1;
       var hash = "#item-" + (current + 1);
@@ -42,14 +49,28 @@
       if (focus) slides[current].focus();
     }
 
-    function typing(target) {
+    function typing(target, key) {
       var tag = target && target.tagName;
-      return tag === "INPUT" || tag === "TEXTAREA" || tag === "SELECT" || (target && target.isContentEditable);
+      if (target && target.isContentEditable) return true;
+      if (tag === "TEXTAREA" || tag === "SELECT") return true;
+      if (tag !== "INPUT") return false;
+      // A clicker's PageDown / PageUp still move on from a radio button or a checkbox.
+      var choice = target.type === "radio" || target.type === "checkbox";
+      return !(choice && (key === "PageDown" || key === "PageUp"));
+    }
+
+    function toggleFullscreen() {
+      if (!document.fullscreenEnabled) return;
+      if (document.fullscreenElement) {
+        document.exitFullscreen().catch(function () {});
+      } else {
+        document.documentElement.requestFullscreen().catch(function () {});
+      }
     }
 
     document.addEventListener("keydown", function (event) {
-      if (event.altKey || event.ctrlKey || event.metaKey || typing(event.target)) return;
       var key = event.key;
+      if (event.altKey || event.ctrlKey || event.metaKey || typing(event.target, key)) return;
       if (key === "ArrowRight" || key === "PageDown" || key === "j" || key === "n") {
         show(current + 1, true);
       } else if (key === "ArrowLeft" || key === "PageUp" || key === "k" || key === "p") {
@@ -58,6 +79,8 @@
         show(0, true);
       } else if (key === "End") {
         show(slides.length - 1, true);
+      } else if (key === "f") {
+        toggleFullscreen();
       } else {
         return;
       }
@@ -66,6 +89,10 @@
     root.querySelector("[data-prev]").addEventListener("click", function () { show(current - 1, false); });
     root.querySelector("[data-next]").addEventListener("click", function () { show(current + 1, false); });
     window.addEventListener("hashchange", function () { show(fromHash(), true); });
+    if (fullscreen && document.fullscreenEnabled) {
+      fullscreen.hidden = false;
+      fullscreen.addEventListener("click", toggleFullscreen);
+    }
 
     root.classList.add("one-at-a-time");
     nav.hidden = false;

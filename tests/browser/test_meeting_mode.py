@@ -49,7 +49,7 @@ def test_lead_runs_a_meeting_in_meeting_mode_with_the_keyboard_and_exports_minut
     expect(page.get_by_text("Not voted yet: stakeholder")).to_be_visible()
     page.get_by_label("Decision").select_option("accepted")
     page.get_by_label("Reason").fill("blocks the F45 pipeline")
-    page.get_by_role("button", name="Record decision").click()
+    page.get_by_role("button", name=f"Record the review of #{blocker.pk}").click()
     expect(page.get_by_text(f"Decision on #{blocker.pk} recorded.")).to_be_visible()
     expect(counter).to_have_text(re.compile(r"^Item 3 of"))
     assert BlockerReview.objects.get(blocker=blocker).state == ReviewState.ACCEPTED
@@ -60,7 +60,7 @@ def test_lead_runs_a_meeting_in_meeting_mode_with_the_keyboard_and_exports_minut
     expect(counter).to_have_text(re.compile(r"^Item 2 of"))
     page.keyboard.press("End")
     expect(page.get_by_role("heading", name="Agreed today")).to_be_visible()
-    expect(page.get_by_text("accepted as a blocker (blocks the F45 pipeline)")).to_be_visible()
+    expect(page.get_by_text("accepted as a blocker (blocks the F45 pipeline;")).to_be_visible()
     # The export is plain text; fetched in the browser's session (a bare text page has no
     # favicon link, and Chromium's /favicon.ico probe would log a 404).
     link = page.get_by_role("link", name="Plain text (Fedora meeting minutes)")
