@@ -1,4 +1,4 @@
-"""Meeting mode on a shared 1920×1080 screen: the projector's page, driven by a clicker."""
+"""Meeting mode on a shared 1920x1080 screen: the projector's page, driven by a clicker."""
 
 import os
 import re
