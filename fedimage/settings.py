@@ -429,8 +429,9 @@ METRICS_ALLOWED_NETWORKS = [
 ]
 METRICS_TOKEN = env.str("METRICS_TOKEN", default="")
 
-# Logs: one line per task run with its outcome (Celery's "succeeded in"/"retry"/"raised"
-# line); HTTP clients' per-request lines and the worker's "received" lines are silenced.
+# Logs: one line per sync or poll run with its outcome (trackers.sync.ledger,
+# health.services.runs); HTTP clients' per-request lines, Celery's per-task and "received"
+# lines are silenced below WARNING.
 # LOG_FORMAT=json writes one JSON object per line for log collectors. Workers and beat log
 # through this configuration too (CELERY_WORKER_HIJACK_ROOT_LOGGER off).
 LOG_FORMAT = env.str("LOG_FORMAT", default="plain")
@@ -452,6 +453,9 @@ LOGGING = {
         "urllib3": {"level": "WARNING"},
         "gitlab": {"level": "WARNING"},
         "celery.worker.strategy": {"level": "WARNING"},
+        # Celery's own "succeeded in"/"retry" line per task: the sync and the poll write one
+        # with their counts instead; failures (ERROR) still show, and /metrics counts every run.
+        "celery.app.trace": {"level": "WARNING"},
     },
 }
 CELERY_WORKER_HIJACK_ROOT_LOGGER = False
