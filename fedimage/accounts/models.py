@@ -72,3 +72,20 @@ class ApiToken(models.Model):
         if self.revoked_at is not None:
             return False
         return self.expires_at is None or self.expires_at > timezone.now()
+
+
+class FileRoles(models.Model):
+    """The roles the initiative file's [roles] table grants (one row, written by its loader)."""
+
+    lead_groups = models.JSONField(
+        default=list, blank=True, help_text="FAS groups whose members are initiative leads."
+    )
+    lead_users = models.JSONField(
+        default=list, blank=True, help_text="FAS names who are initiative leads."
+    )
+
+    class Meta:
+        verbose_name_plural = "file roles"
+
+    def __str__(self) -> str:
+        return "Roles from the initiative file"

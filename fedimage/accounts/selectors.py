@@ -9,7 +9,7 @@ from django.db.models import Q, QuerySet
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
-from fedimage.accounts.models import ApiToken, Profile
+from fedimage.accounts.models import ApiToken, FileRoles, Profile
 from fedimage.initiative.selectors import subproject_list
 
 # Revoked and expired tokens stay listed this long, so their owner sees what happened.
@@ -51,3 +51,9 @@ def owned_subprojects(*, user: AuthUser) -> list:
 
 def fedora_linked(*, user: AuthUser) -> bool:
     return user.social_auth.filter(provider="fedora-oidc").exists()
+
+
+def file_roles() -> tuple[list[str], list[str]]:
+    """(lead groups, lead names) the initiative file's [roles] grants."""
+    row = FileRoles.objects.first()
+    return (row.lead_groups, row.lead_users) if row else ([], [])

@@ -45,9 +45,16 @@ FAS_NAME_RE = re.compile(r"^[a-z][a-z0-9._-]{0,63}$", re.IGNORECASE)
 
 
 def fedora_roles(*, nickname: str, groups: list[str]) -> set[str]:
-    """The roles FAS grants: `lead` for FEDORA_LEAD_GROUPS members and FEDORA_LEAD_USERS."""
+    """The roles FAS grants: `lead` for members of the lead groups and the lead names.
+
+    Lead groups and names are FEDORA_LEAD_GROUPS / FEDORA_LEAD_USERS and the initiative file's
+    [roles] lead_groups / lead_users, together.
+    """
+    file_groups, file_users = selectors.file_roles()
+    lead_users = {*settings.FEDORA_LEAD_USERS, *file_users}
+    lead_groups = {*settings.FEDORA_LEAD_GROUPS, *file_groups}
     roles: set[str] = set()
-    if nickname in settings.FEDORA_LEAD_USERS or set(groups) & set(settings.FEDORA_LEAD_GROUPS):
+    if nickname in lead_users or set(groups) & lead_groups:
         roles.add(LEAD)
     return roles
 
