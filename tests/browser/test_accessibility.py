@@ -24,7 +24,8 @@ RUN_AXE = """async () => {
   });
   return result.violations
     .filter(v => v.impact === "serious" || v.impact === "critical")
-    .map(v => `${v.id} (${v.impact}): ${v.help} — ${v.nodes.slice(0, 3).map(n => n.target.join(" ")).join(", ")}`);
+    .map(v => `${v.id} (${v.impact}): ${v.help} — `
+      + v.nodes.slice(0, 3).map(n => n.target.join(" ")).join(", "));
 }"""
 
 
@@ -35,11 +36,15 @@ def _contrast(page, selector: str) -> float:
       const el = document.querySelector(selector);
       const rgb = s => s.match(/\\d+(\\.\\d+)?/g).slice(0, 3).map(Number);
       const lum = c => {
-        const [r, g, b] = c.map(v => { v /= 255; return v <= 0.03928 ? v / 12.92 : ((v + 0.055) / 1.055) ** 2.4; });
+        const [r, g, b] = c.map(v => {
+          v /= 255;
+          return v <= 0.03928 ? v / 12.92 : ((v + 0.055) / 1.055) ** 2.4;
+        });
         return 0.2126 * r + 0.7152 * g + 0.0722 * b;
       };
       let bg = el.parentElement;
-      while (bg && getComputedStyle(bg).backgroundColor === "rgba(0, 0, 0, 0)") bg = bg.parentElement;
+      const clear = e => getComputedStyle(e).backgroundColor === "rgba(0, 0, 0, 0)";
+      while (bg && clear(bg)) bg = bg.parentElement;
       const a = lum(rgb(getComputedStyle(el).outlineColor));
       const b = lum(rgb(getComputedStyle(bg || document.body).backgroundColor));
       return (Math.max(a, b) + 0.05) / (Math.min(a, b) + 0.05);
