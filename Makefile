@@ -35,10 +35,11 @@ lint: install  ## ruff, mypy, import layers (import-linter), dead code (vulture)
 	@# No module imports another's private (_underscored) names.
 	! grep -rnE --include='*.py' '^\s*from (fedimage|trackers)\S* import ([^#]*[ ,(])?_[A-Za-z]' \
 	  fedimage trackers | grep -v ' as _'
-	@# Pages, API views, template tags, the agenda, minutes, charts, feeds, reports and webhooks
-	@# read through selectors (a FilterSet method may narrow the selector's `queryset`; a
-	@# template library registers its filters).
+	@# Pages, forms, the API, template tags, the agenda, minutes, charts, feeds, reports and
+	@# webhooks read through selectors (a FilterSet method may narrow the selector's `queryset`;
+	@# a template library registers its filters).
 	! find fedimage trackers -not -path '*/migrations/*' \( -name views.py -o -name feeds.py \
+	  -o -name forms.py -o -path '*/api/*.py' \
 	  -o -name charts.py -o -name reports.py -o -name agenda.py -o -name minutes.py \
 	  -o -name webhooks.py -o -path '*/templatetags/*.py' \) -print0 \
 	  | xargs -0r grep -nE '\.objects\b|\.history\.|get_object_or_404\(|\.(filter|exclude|values_list|order_by|annotate|aggregate|select_related|prefetch_related|distinct)\(' \

@@ -1,6 +1,6 @@
 from django import forms
 
-from fedimage.health.models import WatchedImage
+from fedimage.health.selectors import active_image_names
 
 
 class RunFilterForm(forms.Form):
@@ -13,8 +13,8 @@ class RunFilterForm(forms.Form):
 
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
-        keys = WatchedImage.objects.filter(active=True).values_list("key", "name")
-        self.fields["image"].choices = [("", "Every image"), *keys]  # type: ignore[attr-defined]
+        images = active_image_names()
+        self.fields["image"].choices = [("", "Every image"), *images]  # type: ignore[attr-defined]
 
     def filters(self) -> dict:
         data = self.cleaned_data

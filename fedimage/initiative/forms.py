@@ -1,21 +1,23 @@
 """Forms of the initiative pages; services do the writing."""
 
 from django import forms
-from django.contrib.auth import get_user_model
 
 from fedimage.initiative.models import (
     Blocker,
     BlockerStatus,
     Category,
-    Milestone,
     MilestoneStatus,
-    Release,
     ReviewState,
     Severity,
     Stage,
-    Subproject,
 )
-from fedimage.initiative.selectors import BLOCKER_ORDERS
+from fedimage.initiative.selectors import (
+    BLOCKER_ORDERS,
+    active_users,
+    milestone_choices,
+    release_queryset,
+    subproject_choices,
+)
 
 
 class BlockerForm(forms.ModelForm):
@@ -29,7 +31,7 @@ class BlockerForm(forms.ModelForm):
         help_text="The upstream or GitLab issue that tracks the fix, if there is one.",
     )
     owner = forms.ModelChoiceField(
-        queryset=get_user_model().objects.filter(is_active=True).order_by("username"),
+        queryset=active_users(),
         required=False,
         to_field_name="username",
         help_text="Who drives it to a fix. Leave empty if nobody has taken it yet.",
@@ -62,9 +64,9 @@ class BlockerForm(forms.ModelForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["milestones"].queryset = Milestone.objects.select_related("release")
+        self.fields["milestones"].queryset = milestone_choices()
         self.fields["milestones"].label_from_instance = lambda m: f"{m.release.name}: {m.title}"
-        self.fields["subprojects"].queryset = Subproject.objects.all()
+        self.fields["subprojects"].queryset = subproject_choices()
 
     def clean_title(self):
         title = self.cleaned_data["title"].strip()
@@ -99,19 +101,19 @@ class BlockerFilterForm(forms.Form):
     )
     milestone = forms.ModelChoiceField(
         required=False,
-        queryset=Milestone.objects.all(),
+        queryset=milestone_choices(),
         to_field_name="key",
         empty_label="Any milestone",
     )
     subproject = forms.ModelChoiceField(
         required=False,
-        queryset=Subproject.objects.all(),
+        queryset=subproject_choices(),
         to_field_name="key",
         empty_label="Any subproject",
     )
     release = forms.ModelChoiceField(
         required=False,
-        queryset=Release.objects.all(),
+        queryset=release_queryset(),
         to_field_name="key",
         empty_label="Any release",
     )

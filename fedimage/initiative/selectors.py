@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
+from django.contrib.auth import get_user_model
 from django.db.models import Case, Count, IntegerField, Prefetch, Q, QuerySet, Value, When
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
@@ -34,6 +35,12 @@ _OPEN_STATUSES = [s for s in BlockerStatus if s not in CLOSED_BLOCKER_STATUSES]
 _NOT_REJECTED = [s for s in ReviewState if s != ReviewState.REJECTED]
 # (total, closed) tracked issues linked to a milestone or subproject, by its pk.
 IssueCounts = Mapping[int, tuple[int, int]]
+
+
+def active_users(*, usernames: Iterable[str] | None = None) -> QuerySet:
+    """People who may be named (owners, attendees), by user name; only those named, if given."""
+    qs = get_user_model().objects.filter(is_active=True).order_by("username")
+    return qs if usernames is None else qs.filter(username__in=list(usernames))
 
 
 def blockers_visible_to(user) -> QuerySet[Blocker]:
@@ -198,6 +205,16 @@ def _status_counts(milestones: list[Milestone]) -> list[tuple[str, str, int]]:
     for m in milestones:
         counts[m.status] += 1
     return [(s.value, s.label, counts[s.value]) for s in MilestoneStatus if counts[s.value]]
+
+
+def milestone_choices() -> QuerySet[Milestone]:
+    """Milestones to pick from (forms, API input), in plan order, with their release."""
+    return Milestone.objects.select_related("release")
+
+
+def subproject_choices() -> QuerySet[Subproject]:
+    """Subprojects to pick from (forms, API input), in plan order."""
+    return Subproject.objects.all()
 
 
 def release_queryset() -> QuerySet[Release]:

@@ -1,9 +1,9 @@
 """Forms of the meeting pages; services do the writing."""
 
 from django import forms
-from django.contrib.auth import get_user_model
 from django.core.validators import RegexValidator
 
+from fedimage.initiative.selectors import active_users
 from fedimage.meetings.models import ActionStatus, Meeting, ReviewState, VoteValue
 
 # Decisions, reasons and action items are single lines of the minutes; a line break would
@@ -11,10 +11,6 @@ from fedimage.meetings.models import ActionStatus, Meeting, ReviewState, VoteVal
 _single_line = RegexValidator(
     r"[\r\n]", inverse_match=True, message="Keep it on one line, without line breaks."
 )
-
-
-def _users():
-    return get_user_model().objects.filter(is_active=True).order_by("username")
 
 
 class MeetingForm(forms.ModelForm):
@@ -44,7 +40,7 @@ class AttendeesForm(forms.Form):
 
     def clean_usernames(self):
         names = sorted({n for n in self.cleaned_data["usernames"].replace(",", " ").split() if n})
-        users = list(_users().filter(username__in=names))
+        users = list(active_users(usernames=names))
         unknown = sorted(set(names) - {u.username for u in users})
         if unknown:
             raise forms.ValidationError(f"No such user: {', '.join(unknown)}.")
@@ -65,7 +61,7 @@ class DecisionForm(forms.Form):
 
 
 class ActionItemForm(forms.Form):
-    owner = forms.ModelChoiceField(queryset=_users(), to_field_name="username")
+    owner = forms.ModelChoiceField(queryset=active_users(), to_field_name="username")
     text = forms.CharField(label="Action", max_length=500, validators=[_single_line])
     due_date = forms.DateField(
         required=False, widget=forms.DateInput(attrs={"type": "date"}), label="Due"

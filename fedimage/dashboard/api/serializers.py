@@ -1,6 +1,5 @@
 """API representations; inputs are validated here and written by services."""
 
-from django.contrib.auth import get_user_model
 from rest_framework import serializers
 
 from fedimage.initiative.models import (
@@ -15,6 +14,7 @@ from fedimage.initiative.models import (
     Stage,
     Subproject,
 )
+from fedimage.initiative.selectors import active_users, milestone_choices, subproject_choices
 
 
 class ReleaseSerializer(serializers.ModelSerializer):
@@ -174,15 +174,15 @@ class BlockerInputSerializer(serializers.Serializer):
     status = serializers.ChoiceField(choices=BlockerStatus.choices, required=False)
     category = serializers.ChoiceField(choices=Category.choices, required=False)
     milestones = serializers.SlugRelatedField(
-        slug_field="key", many=True, queryset=Milestone.objects.all(), required=False
+        slug_field="key", many=True, queryset=milestone_choices(), required=False
     )
     subprojects = serializers.SlugRelatedField(
-        slug_field="key", many=True, queryset=Subproject.objects.all(), required=False
+        slug_field="key", many=True, queryset=subproject_choices(), required=False
     )
     tracking_url = serializers.URLField(required=False, allow_blank=True, max_length=500)
     owner = serializers.SlugRelatedField(
         slug_field="username",
-        queryset=get_user_model().objects.filter(is_active=True),
+        queryset=active_users(),
         required=False,
         allow_null=True,
     )

@@ -27,6 +27,7 @@ from fedimage.health.selectors.grid import (
 )
 from fedimage.health.selectors.history import (
     active_image_keys,
+    active_image_names,
     builds_per_week,
     last_build_by_image,
     state_changes_between,
@@ -50,6 +51,7 @@ __all__ = [
     "RunView",
     "TagRow",
     "active_image_keys",
+    "active_image_names",
     "active_images",
     "base_evidence_by_subproject",
     "batch_progress",

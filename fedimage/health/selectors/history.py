@@ -26,6 +26,13 @@ def active_image_keys() -> list[tuple[int, str]]:
     )
 
 
+def active_image_names() -> list[tuple[str, str]]:
+    """(key, name) of every watched image, in the order the pages list them (filter choices)."""
+    return list(
+        WatchedImage.objects.filter(active=True).order_by("order", "key").values_list("key", "name")
+    )
+
+
 def builds_per_week(*, start: datetime, end: datetime) -> list[tuple[int, datetime, int]]:
     """(image pk, week, builds) counted by the database: one row per image and week, whatever
     the number of tags and builds."""
