@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime, time, timedelta
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
@@ -205,10 +205,16 @@ def ledger_prune(*, now: datetime | None = None) -> Pruned:
         .order_by("day")
     )
     runs = days = 0
+    zone = timezone.get_current_timezone()  # TruncDate's days
     for source_id, day, kind in list(groups):
+        # A range on started_at (not `__date`, a cast no index serves): one day of one source.
+        start = datetime.combine(day, time.min, tzinfo=zone)
+        end = datetime.combine(day + timedelta(days=1), time.min, tzinfo=zone)
         with transaction.atomic():
             pks = list(
-                old.filter(source_id=source_id, kind=kind, started_at__date=day)
+                old.filter(
+                    source_id=source_id, kind=kind, started_at__gte=start, started_at__lt=end
+                )
                 .select_for_update(skip_locked=True)
                 .values_list("pk", flat=True)
             )
