@@ -97,6 +97,9 @@ def stack(
         SYSTEM_TEST_MATRIX_TOKEN=MATRIX_TOKEN,
     )
     (tmp_path / "var").mkdir()
+    # gunicorn's request metrics (multiprocess mode) in this test's directory, not /tmp.
+    env["PROMETHEUS_MULTIPROC_DIR"] = str(tmp_path / "metrics")
+    (tmp_path / "metrics").mkdir()
     stack = Stack(workdir=tmp_path, env=env)
     try:
         yield stack
