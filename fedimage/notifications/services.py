@@ -84,30 +84,23 @@ def event_record(
     transaction, sent after it commits (or, with the broker down, when it is back). With a
     `dedupe_key` already recorded, nothing is recorded again and None is returned.
     """
+    fields = {
+        "kind": kind,
+        "subject": subject[:300],
+        "body": body,
+        "url": url,
+        "private": private,
+        "recipient": recipient,
+    }
     with transaction.atomic():
         if dedupe_key is not None:
             try:
                 with transaction.atomic():
-                    event = Event.objects.create(
-                        kind=kind,
-                        subject=subject[:300],
-                        body=body,
-                        url=url,
-                        private=private,
-                        recipient=recipient,
-                        dedupe_key=dedupe_key,
-                    )
+                    event = Event.objects.create(**fields, dedupe_key=dedupe_key)
             except IntegrityError:
                 return None
         else:
-            event = Event.objects.create(
-                kind=kind,
-                subject=subject[:300],
-                body=body,
-                url=url,
-                private=private,
-                recipient=recipient,
-            )
+            event = Event.objects.create(**fields)
         subscriptions = Subscription.objects.filter(kind=kind, active=True)
         if private:
             subscriptions = subscriptions.exclude(channel=Channel.MATRIX)
