@@ -252,6 +252,7 @@ SPECTACULAR_SETTINGS = {
         "MigrationStageEnum": "fedimage.initiative.models.Stage",
         "HealthStateEnum": "fedimage.health.models.HealthState",
         "IssueStateEnum": "trackers.models.IssueState",
+        "ReviewStateEnum": "fedimage.meetings.models.ReviewState",
     },
 }
 
