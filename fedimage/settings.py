@@ -98,6 +98,8 @@ TEMPLATES = [
                 "fedimage.initiative.context_processors.roles",
                 "fedimage.dashboard.context_processors.sample_data",
             ],
+            # |bdi, |visible, {% outside_link %}: untrusted text in every template.
+            "builtins": ["fedimage.core.templatetags.untrusted"],
         },
     },
 ]

@@ -24,6 +24,7 @@ from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
 from fedimage.core.references import parse_issue_reference
+from fedimage.core.text import from_visible
 from fedimage.initiative import selectors as initiative_selectors
 from fedimage.initiative.models import AWAITING_FIX, Blocker, Milestone, Release, Subproject
 from fedimage.initiative.rules import can_see_private
@@ -113,7 +114,7 @@ def issue_list(*, user, filters: dict[str, Any] | None = None) -> QuerySet[Track
     if filters.get("project"):
         qs = qs.filter(project=filters["project"])
     if filters.get("q"):
-        qs = qs.filter(title__icontains=filters["q"])
+        qs = qs.filter(title__icontains=from_visible(filters["q"]))
     return qs
 
 

@@ -4,6 +4,8 @@ import markdown
 import nh3
 from django.utils.safestring import SafeString, mark_safe
 
+from fedimage.core.text import visible
+
 ALLOWED_TAGS = {
     "p",
     "br",
@@ -33,8 +35,12 @@ ALLOWED_ATTRIBUTES = {"a": {"href", "title"}, "th": {"align"}, "td": {"align"}}
 
 
 def render_markdown(text: str) -> SafeString:
-    """Markdown in, sanitised HTML out: no scripts, styles, images or event handlers survive."""
-    html = markdown.markdown(text or "", extensions=["fenced_code", "tables", "sane_lists"])
+    """Markdown in, sanitised HTML out: no scripts, styles, images, event handlers or links
+    but http(s) survive."""
+    # Bidi and control characters show as markers (⟨U+202E⟩): they cannot reorder the page.
+    html = markdown.markdown(
+        visible(text or ""), extensions=["fenced_code", "tables", "sane_lists"]
+    )
     # Headings 1-2 would compete with the page's own; shift them down.
     html = (
         html.replace("<h1", "<h3")
@@ -46,7 +52,7 @@ def render_markdown(text: str) -> SafeString:
         html,
         tags=ALLOWED_TAGS,
         attributes=ALLOWED_ATTRIBUTES,
-        url_schemes={"http", "https", "mailto"},
+        url_schemes={"http", "https"},  # links from people: http(s) only
         link_rel="nofollow noopener noreferrer",
     )
     return mark_safe(clean)  # noqa: S308 - sanitised by nh3 just above

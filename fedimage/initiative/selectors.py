@@ -12,6 +12,7 @@ from django.db.models import Case, Count, IntegerField, Prefetch, Q, QuerySet, V
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
+from fedimage.core.text import from_visible
 from fedimage.initiative.models import (
     CLOSED_BLOCKER_STATUSES,
     SEVERITY_RANK,
@@ -77,7 +78,7 @@ def blocker_list(*, user, filters: dict | None = None) -> QuerySet[Blocker]:
     if filters.get("release"):
         qs = qs.filter(milestones__release=filters["release"]).distinct()
     if filters.get("q"):
-        text = filters["q"]
+        text = from_visible(filters["q"])  # a title as shown: ⟨U+202E⟩ is the character
         qs = qs.filter(Q(title__icontains=text) | Q(description__icontains=text))
     return qs
 

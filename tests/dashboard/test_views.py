@@ -77,7 +77,7 @@ def test_member_files_a_blocker_and_sees_it_on_the_milestone_page(member_client,
     assert response["Location"] == blocker.get_absolute_url()
     page = member_client.get(milestone.get_absolute_url()).content.decode()
     assert "Base images are not signed" in page
-    assert "stakeholder</strong> filed" in page
+    assert "<bdi>stakeholder</bdi></strong> filed" in page
     detail = member_client.get(blocker.get_absolute_url()).content.decode()
     assert "<strong>signing</strong>" in detail
 
@@ -139,8 +139,8 @@ def test_lead_sets_a_milestone_status_and_it_appears_in_history(lead_client, ini
     assert response.status_code == 302
     html = lead_client.get(url).content.decode()
     assert "Konflux race" in html
-    assert "<del>Not started</del>" in html
-    assert "<ins>At risk</ins>" in html
+    assert "<del><bdi>Not started</bdi></del>" in html
+    assert "<ins><bdi>At risk</bdi></ins>" in html
 
 
 def test_lead_status_form_rejects_unknown_status(lead_client, initiative):
@@ -237,7 +237,12 @@ def test_health_endpoints(client, initiative):
     assert client.get("/healthz").json() == {"status": "ok"}
     ready = client.get("/readyz")
     assert ready.status_code == 200
-    assert ready.json()["checks"] == {"database": "ok", "broker": "ok", "cache": "ok"}
+    assert ready.json()["checks"] == {
+        "database": "ok",
+        "broker": "ok",
+        "static": "ok",
+        "cache": "ok",
+    }
     assert ready.json()["down"] == []
 
 
@@ -288,3 +293,15 @@ def test_htmx_history_restore_gets_the_whole_page(client, initiative):
     assert "<html" not in partial.content.decode()
     assert "<html" in restore.content.decode()
     assert "HX-Request" in partial["Vary"]
+
+
+def test_blocker_search_finds_a_title_as_shown_with_its_bidi_marker(member_client, member):
+    """A title with U+202E shows it as ⟨U+202E⟩; searching for that text finds the blocker."""
+    from fedimage.initiative.services import blocker_file
+
+    blocker_file(reporter=member, title="invoice-\u202egpj.exe")
+    response = member_client.get("/blockers/", {"q": "invoice-⟨U+202E⟩gpj"})
+    assert "1 blocker match." in response.content.decode()
+    assert "invoice-⟨U+202E⟩gpj.exe" in response.content.decode()
+    assert "\u202e" not in response.content.decode()
+

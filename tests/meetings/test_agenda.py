@@ -131,7 +131,7 @@ def test_changed_back_moves_are_spelt_out_on_the_pages_in_the_minutes_and_the_ap
     assert back.back_words == "Severity: Major → Critical → Major"
 
     label = f"#{blocker.pk} Flaky composefs"
-    said = '<span class="agenda-words">Severity: Major → Critical → Major</span>'
+    said = '<span class="agenda-words"><bdi>Severity: Major → Critical → Major</bdi></span>'
     page = client.get(f"/meetings/{current.pk}/").content.decode()
     assert said in section(page, "agenda-changed-back")
     assert "Status:" not in section(page, "agenda-changed-back")

@@ -69,7 +69,7 @@ def test_members_vote_from_the_blocker_page_and_the_tally_shows_who_has_not(
 
     page = client.get(f"/meetings/{meeting.pk}/").content.decode()
     assert "+1: 0 · 0: 0 · -1: 1" in page
-    assert "Not voted yet: leader" in page
+    assert "Not voted yet: <bdi>leader</bdi>" in page
 
 
 def test_a_vote_never_redirects_off_site(member_client, blocker):
@@ -124,7 +124,7 @@ def test_lead_runs_the_meeting_from_its_page(lead_client, meetings, blocker, mem
     assert blocker.review.state == ReviewState.ACCEPTED
     assert ActionItem.objects.get().owner == member
     page = lead_client.get(f"{base}/").content.decode()
-    assert "AGREED:</strong> Meet again next week" in page
+    assert "AGREED:</strong> <bdi>Meet again next week" in page
     assert "accepted as a blocker (F45 beta;" in page
     assert "file upstream" in page
 
