@@ -13,6 +13,7 @@ import tomllib
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import date
+from itertools import pairwise
 from pathlib import Path
 from typing import Any
 
@@ -20,6 +21,8 @@ from django.core.exceptions import ValidationError
 from django.core.validators import URLValidator
 from django.db import transaction
 from django.utils.text import slugify
+
+from fedimage.core.text import describe_control, first_control
 
 
 class InitiativeFileError(ValueError):
@@ -160,15 +163,37 @@ class Reader:
             self.fail(key, f"expected {_kind_name(kind)}, got {type(value).__name__} {value!r}")
         return value
 
-    def text(self, key: str, *, required: bool = False, max_length: int = 200) -> str:
+    def text(
+        self, key: str, *, required: bool = False, max_length: int = 200, multiline: bool = False
+    ) -> str:
+        """A string; names and titles (not `multiline`) on one line, no control characters."""
         value = self.get(key, str, required=required, default="")
         if required and not value.strip():
             self.fail(key, "must not be empty")
-        if "\x00" in value:
-            self.fail(key, "contains a NUL character")
+        self.plain(key, value.strip(), multiline=multiline)
         if len(value) > max_length:
             self.fail(key, f"longer than {max_length} characters")
         return value.strip()
+
+    def plain(self, key: str, value: str, *, multiline: bool = False) -> None:
+        """Fail if the text holds a control character (or, unless multiline, a line break).
+
+        They would reach pages, Markdown, CSV and feeds raw: an ANSI escape, a bidi override
+        that reverses what a name shows, a line break that splits a CSV row.
+        """
+        char = first_control(value, multiline=multiline)
+        if char is not None:
+            at = value.index(char)
+            where = f" after '{value[max(0, at - 20) : at]}'" if at else " at the start"
+            rule = "" if multiline else "; keep it on one line"
+            self.fail(key, f"contains {describe_control(char)}{where}{rule}")
+
+    def in_order(self, *keys: str) -> None:
+        """Fail unless the dates given under these keys come in this order."""
+        given = [(key, self.table[key]) for key in keys if isinstance(self.table.get(key), date)]
+        for (early, first), (late, second) in pairwise(given):
+            if second < first:
+                self.fail(late, f"{second} is before {early} {first}: {late} must come after it")
 
     def slug(self, key: str = "key", *, max_length: int = 80) -> str:
         value = self.text(key, required=True, max_length=max_length)

@@ -124,7 +124,7 @@ def parse_images(
                 "subproject": subproject or None,
                 "milestone": milestone or None,
                 "base": r.text("base", max_length=80) or None,
-                "notes": r.text("notes", max_length=2000),
+                "notes": r.text("notes", max_length=2000, multiline=True),
                 "order": order,
             }
         )

@@ -72,7 +72,7 @@ def parse(loc: Locator, data: dict[str, Any], parsed: Mapping[str, Any]) -> Init
         "sponsor": top.text("sponsor"),
         "matrix_room": top.text("matrix_room"),
         "wiki_url": top.url("wiki_url"),
-        "summary": top.text("summary", max_length=2000),
+        "summary": top.text("summary", max_length=2000, multiline=True),
     }
 
     releases: list[dict[str, Any]] = []
@@ -99,9 +99,11 @@ def parse(loc: Locator, data: dict[str, Any], parsed: Mapping[str, Any]) -> Init
                 "final_target": r.day("final_target"),
                 "released_on": r.day("released_on"),
                 "end_of_life": r.day("end_of_life"),
-                "notes": r.text("notes", max_length=2000),
+                "notes": r.text("notes", max_length=2000, multiline=True),
             }
         )
+        r.in_order("beta_target", "final_target", "end_of_life")
+        r.in_order("released_on", "end_of_life")
     release_keys = unique(loc, "releases", [r["key"] for r in releases])
     if not releases:
         raise InitiativeFileError("line 1: releases: at least one [[releases]] table is required")
@@ -143,7 +145,7 @@ def parse(loc: Locator, data: dict[str, Any], parsed: Mapping[str, Any]) -> Init
                 "key": r.slug(),
                 "release": release,
                 "title": r.text("title", required=True),
-                "description": r.text("description", max_length=5000),
+                "description": r.text("description", max_length=5000, multiline=True),
                 "owner": r.text("owner"),
                 "target_date": r.day("target_date"),
                 "stretch": r.get("stretch", bool, default=False),
@@ -179,6 +181,8 @@ def parse(loc: Locator, data: dict[str, Any], parsed: Mapping[str, Any]) -> Init
         owners = r.get("owners", list, default=[])
         if not all(isinstance(o, str) and o.strip() and "," not in o for o in owners):
             r.fail("owners", "expected a list of FAS names")
+        for owner in owners:
+            r.plain("owners", owner.strip())
         if len(", ".join(o.strip() for o in owners)) > 300:
             r.fail("owners", "longer than 300 characters in all")
         targets = {}
@@ -193,7 +197,7 @@ def parse(loc: Locator, data: dict[str, Any], parsed: Mapping[str, Any]) -> Init
                 "key": r.slug(),
                 "name": r.text("name", required=True, max_length=120),
                 "kind": r.choice("kind", kinds, Subproject.Kind.EDITION),
-                "description": r.text("description", max_length=5000),
+                "description": r.text("description", max_length=5000, multiline=True),
                 "owners": ", ".join(o.strip() for o in owners),
                 "matrix_room": r.text("matrix_room"),
                 "homepage": r.url("homepage"),
@@ -219,9 +223,10 @@ def _tracker_links(r: Reader) -> dict[str, list[str]]:
             r.fail(key, f"at most {MAX_TRACKER_NAMES} names")
         names: list[str] = []
         for item in value:
-            if not isinstance(item, str) or not item.strip() or "\n" in item or "\r" in item:
+            if not isinstance(item, str) or not item.strip():
                 r.fail(key, f"expected a list of names on one line each, got {item!r}")
             name = item.strip()
+            r.plain(key, name)
             if len(name) > max_length:
                 r.fail(key, f"'{name[:40]}...' is longer than {max_length} characters")
             if name in names:

@@ -143,6 +143,41 @@ def test_file_status_only_seeds_and_never_overrides_the_dashboard(tmp_path, lead
             "expected a string, got a boolean",
         ),
         (lambda t: t.replace('[initiative]\nname = "Test initiative"\n', ""), "'name' is required"),
+        # Names and titles are single lines without control characters (ANSI escapes, bidi).
+        (
+            lambda t: t.replace('"A clean development pipeline"', '"A clean\\ndevelopment"'),
+            "line 12: milestones[1].title: contains a line break (U+000A) after 'A clean'; "
+            "keep it on one line",
+        ),
+        (
+            lambda t: t.replace('"Fedora CoreOS"', '"Fedora \\u001b[31mCoreOS"'),
+            "line 17: subprojects[1].name: contains a control character (U+001B) after 'Fedora '",
+        ),
+        (
+            lambda t: t.replace('"Fedora 44"', '"\\u202eFedora 44"'),
+            "line 6: releases[1].name: contains a bidi control (U+202E) at the start",
+        ),
+        (
+            lambda t: t.replace('"Fedora 44"', '"Fedora\\t44"'),
+            "releases[1].name: contains a tab (U+0009)",
+        ),
+        (
+            lambda t: t.replace('key = "pipeline"', 'key = "pipeline"\ndescription = "a\\u0007b"'),
+            "milestones[1].description: contains a control character (U+0007) after 'a'",
+        ),
+        # Dates in their order: beta before final, final before end of life.
+        (
+            lambda t: t.replace(
+                "final_target = 2026-04-15", "final_target = 1900-01-01\nbeta_target = 2026-02-24"
+            ),
+            "releases[1].final_target: 1900-01-01 is before beta_target 2026-02-24",
+        ),
+        (
+            lambda t: t.replace(
+                "final_target = 2026-04-15", "final_target = 2026-04-15\nend_of_life = 2026-01-01"
+            ),
+            "line 8: releases[1].end_of_life: 2026-01-01 is before final_target 2026-04-15",
+        ),
     ],
 )
 def test_malformed_file_is_rejected_with_line_and_reason_and_nothing_changes(
@@ -157,6 +192,12 @@ def test_malformed_file_is_rejected_with_line_and_reason_and_nothing_changes(
     assert expected in str(excinfo.value)
     assert counts() == before
     assert str(Release.objects.get(key="f44").final_target) == "2026-04-14"
+
+
+def test_multiline_text_keeps_its_line_breaks(tmp_path):
+    text = MINIMAL.replace('key = "pipeline"', 'key = "pipeline"\ndescription = """One.\n\nTwo."""')
+    load_initiative_file(write(tmp_path, text))
+    assert Milestone.objects.get(key="pipeline").description == "One.\n\nTwo."
 
 
 def test_command_reports_errors_without_a_traceback(tmp_path):
