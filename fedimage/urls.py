@@ -3,6 +3,8 @@
 from csp.constants import UNSAFE_INLINE
 from csp.decorators import csp_update
 from django.contrib import admin
+from django.shortcuts import redirect
+from django.templatetags.static import static
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
@@ -39,4 +41,6 @@ urlpatterns = [
     path("healthz", probes.healthz, name="healthz"),
     path("readyz", probes.readyz, name="readyz"),
     path("metrics", metrics.metrics, name="metrics"),
+    # Pages that do not name their icon (the browsable API's) get it here, not a 404.
+    path("favicon.ico", lambda request: redirect(static("img/favicon.svg")), name="favicon"),
 ]

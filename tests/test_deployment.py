@@ -72,6 +72,22 @@ def test_production_settings_refuse_the_development_key():
     assert "must not be used with DEBUG off" in result.stderr
 
 
+@pytest.mark.parametrize(
+    ("key", "why"),
+    [
+        ("short", "5 characters, 5 different"),
+        ("ab" * 40, "80 characters, 2 different"),
+    ],
+)
+def test_production_settings_refuse_a_weak_secret_key_and_say_how_to_make_one(key, why):
+    result = manage("check", env=production_env(SECRET_KEY=key))
+    assert result.returncode != 0
+    assert f"SECRET_KEY is too weak ({why}" in result.stderr
+    assert "secrets.token_urlsafe(50)" in result.stderr
+    # A development server (DEBUG on) may keep a short key.
+    assert manage("check", env=production_env(SECRET_KEY=key, DEBUG="1")).returncode == 0
+
+
 def test_deploy_check_is_clean_under_production_settings():
     result = manage("check", "--deploy", "--fail-level", "WARNING", env=production_env())
     assert result.returncode == 0, result.stdout + result.stderr
@@ -237,3 +253,18 @@ def test_compose_serves_plain_http_mounts_the_initiative_file_and_runs_a_worker_
     copied = [line for line in dockerfile.splitlines() if line.startswith("COPY")]
     assert not any("initiative.toml" in line for line in copied)
     assert "\nFROM registry.fedoraproject.org/fedora-minimal:" in dockerfile
+
+
+def test_the_web_server_refuses_to_start_without_collected_static_files(tmp_path):
+    """Not 500 on every page: the WSGI application fails to load, saying what to run."""
+    result = subprocess.run(
+        [PYTHON, "-c", "import fedimage.wsgi"],
+        cwd=ROOT,
+        env=production_env(STATIC_ROOT=str(tmp_path)),
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode != 0
+    assert "fedimage cannot start: static files are not collected" in result.stderr
+    assert "collectstatic --noinput" in result.stderr

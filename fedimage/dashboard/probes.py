@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import redis
 from django.conf import settings
+from django.contrib.staticfiles.storage import ManifestFilesMixin, staticfiles_storage
 from django.db import connection
 from django.http import HttpRequest, JsonResponse
 from django.views.decorators.http import require_safe
@@ -39,10 +40,39 @@ def _cache() -> None:
         client.close()
 
 
+def static_files_problem() -> str | None:
+    """What is wrong with the collected static files, or None.
+
+    With DEBUG off pages name their CSS through WhiteNoise's manifest; without `collectstatic`
+    every page would answer 500. The WSGI application refuses to start instead, and /readyz says so.
+    """
+    if not isinstance(staticfiles_storage, ManifestFilesMixin):
+        return None  # development and tests serve static files from the source
+    try:
+        staticfiles_storage.url("css/fedimage.css")
+    except ValueError:
+        return (
+            f"static files are not collected in STATIC_ROOT ({settings.STATIC_ROOT}): "
+            "run `python manage.py collectstatic --noinput` before starting the web server"
+        )
+    return None
+
+
+class StaticFilesMissingError(Exception):
+    """The static files are not collected (its message says what to run)."""
+
+
+def _static() -> None:
+    problem = static_files_problem()
+    if problem:
+        raise StaticFilesMissingError(problem)
+
+
 @require_safe
 def readyz(request: HttpRequest) -> JsonResponse:
-    """Ready when the database, the Celery broker and (with Redis) the cache answer."""
-    checks = {"database": _database, "broker": _broker}
+    """Ready when the database, the Celery broker and (with Redis) the cache answer and the
+    static files are collected."""
+    checks = {"database": _database, "broker": _broker, "static": _static}
     if settings.REDIS_URL:
         checks["cache"] = _cache
     results: dict[str, str] = {}
@@ -50,6 +80,8 @@ def readyz(request: HttpRequest) -> JsonResponse:
         try:
             check()
             results[name] = "ok"
+        except StaticFilesMissingError as exc:
+            results[name] = f"error: {exc}"
         except Exception as exc:
             results[name] = f"error: {type(exc).__name__}"
     down = [name for name, result in results.items() if result != "ok"]

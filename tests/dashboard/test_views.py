@@ -305,3 +305,15 @@ def test_blocker_search_finds_a_title_as_shown_with_its_bidi_marker(member_clien
     assert "invoice-⟨U+202E⟩gpj.exe" in response.content.decode()
     assert "\u202e" not in response.content.decode()
 
+
+def test_readyz_names_static_files_that_were_never_collected(client, settings, tmp_path):
+    """With the production storage and an empty STATIC_ROOT /readyz says what to run."""
+    # Django's setting_changed receivers rebuild the static files storage from these.
+    settings.STATIC_ROOT = tmp_path
+    settings.STORAGES = settings.STORAGES | {
+        "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"}
+    }
+    ready = client.get("/readyz")
+    assert ready.status_code == 503
+    assert ready.json()["down"] == ["static"]
+    assert "run `python manage.py collectstatic --noinput`" in ready.json()["checks"]["static"]
