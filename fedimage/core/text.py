@@ -52,6 +52,8 @@ def describe_control(char: str) -> str:
         kind = "a line break"
     elif char == "\t":
         kind = "a tab"
+    elif char == "\x00":
+        kind = "a NUL character"
     elif char in BIDI_CONTROLS:
         kind = "a bidi control"
     else:
