@@ -23,7 +23,7 @@ from typing import Any
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.contrib.auth.signals import user_logged_out
-from django.db.models.signals import post_save
+from django.db.models.signals import post_save, pre_save
 
 from fedimage.accounts.models import Profile
 from fedimage.core import pagecache
@@ -58,7 +58,9 @@ def _api(names: list[str], topics: tuple[str, ...], *, prefix: str = "api-") -> 
 
 
 PAGES: dict[str, tuple[str, ...]] = {
-    "dashboard:overview": ALL_DATA,
+    # The overview also lists failing tracker syncs (`syncs`: bumped when one starts or stops
+    # failing, not by every run as `trackers` is).
+    "dashboard:overview": (*ALL_DATA, "syncs"),
     "dashboard:release-detail": ISSUES,
     "dashboard:milestone-detail": ALL_DATA,
     "dashboard:subproject-detail": ALL_DATA,
@@ -126,6 +128,17 @@ def _source_saved(sender: type, instance: TrackerSource, update_fields=None, **k
         pagecache.bump("trackers", "issues")
 
 
+def _source_saving(
+    sender: type, instance: TrackerSource, update_fields=None, **kwargs: Any
+) -> None:
+    # Every listing run saves failing_since; the overview changes only when it flips.
+    if instance.pk is None or (update_fields is not None and "failing_since" not in update_fields):
+        return
+    was_failing = TrackerSource.objects.filter(pk=instance.pk, failing_since__isnull=False).exists()
+    if was_failing != (instance.failing_since is not None):
+        pagecache.bump("syncs")
+
+
 def _run_saved(sender: type, instance: SyncRun, **kwargs: Any) -> None:
     # Issues are written in pages during a run; its end says whether any changed.
     changed = instance.created or instance.updated or instance.removed
@@ -156,5 +169,6 @@ def connect() -> None:
     for model in (SyncRunDay, RateBudget):
         pagecache.watch(model, "trackers", deletes=False)
     post_save.connect(_source_saved, sender=TrackerSource, dispatch_uid="pagecache-source")
+    pre_save.connect(_source_saving, sender=TrackerSource, dispatch_uid="pagecache-source-failing")
     post_save.connect(_run_saved, sender=SyncRun, dispatch_uid="pagecache-run")
     user_logged_out.connect(_logged_out, dispatch_uid="pagecache-logout")

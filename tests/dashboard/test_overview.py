@@ -165,3 +165,18 @@ def test_the_matrix_says_what_the_registry_shows_for_every_subproject_with_watch
     assert "Provides the base images (13 watched images)" in rows["base-images"]
     assert "none declares the base image it is built on" in rows["universal-blue"]
     assert "No registry evidence yet (1 watched image)" in rows["coreos"]
+
+
+def test_the_cached_overview_shows_a_sync_that_starts_or_stops_failing(client, initiative):
+    assert "fedora-bootc-tracker" not in _section(
+        client.get("/").content.decode(), "Needs attention now", 'class="headline"'
+    )
+    source = TrackerSource.objects.get(name="fedora-bootc-tracker")
+    source.failing_since = source.last_run_at = timezone.now()
+    source.save(update_fields=["last_run_at", "failing_since"])
+    text = client.get("/").content.decode()
+    assert "fedora-bootc-tracker" in _section(text, "Needs attention now", 'class="headline"')
+    source.failing_since = None
+    source.save(update_fields=["last_run_at", "failing_since"])
+    text = client.get("/").content.decode()
+    assert "fedora-bootc-tracker" not in _section(text, "Needs attention now", 'class="headline"')
