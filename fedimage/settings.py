@@ -266,7 +266,7 @@ SPECTACULAR_SETTINGS = {
         "MigrationStageEnum": "fedimage.initiative.models.Stage",
         "HealthStateEnum": "fedimage.health.models.HealthState",
         "IssueStateEnum": "trackers.models.IssueState",
-        "ReviewStateEnum": "fedimage.meetings.models.ReviewState",
+        "ReviewStateEnum": "fedimage.initiative.models.ReviewState",
     },
 }
 
