@@ -220,7 +220,7 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = env.int("DATA_UPLOAD_MAX_MEMORY_SIZE", default=2_6
 JSON_MAX_DEPTH = 32
 
 REST_FRAMEWORK = {
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_SCHEMA_CLASS": "fedimage.core.schema.AutoSchema",
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
     "PAGE_SIZE": 50,
     # Request bodies within fedimage.core.inputs' limits (size, JSON depth, NUL, integers).
@@ -231,7 +231,7 @@ REST_FRAMEWORK = {
     ],
     "DEFAULT_FILTER_BACKENDS": [
         "fedimage.core.rest.FilterBackend",  # django-filter's; unknown parameters are a 400
-        "rest_framework.filters.SearchFilter",
+        "fedimage.core.rest.SearchFilter",  # documented where the view searches
         "rest_framework.filters.OrderingFilter",
     ],
     "DEFAULT_AUTHENTICATION_CLASSES": [

@@ -44,3 +44,6 @@ urlpatterns = [
     # Pages that do not name their icon (the browsable API's) get it here, not a 404.
     path("favicon.ico", lambda request: redirect(static("img/favicon.svg")), name="favicon"),
 ]
+
+# A URL nothing answers: JSON under /api/ (as the API schema documents), else the 404 page.
+handler404 = "fedimage.core.rest.page_not_found"

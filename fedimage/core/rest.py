@@ -17,8 +17,10 @@ from django.conf import settings
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import RequestDataTooBig
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.http import JsonResponse
+from django.views import defaults
 from django_filters.rest_framework import DjangoFilterBackend
-from rest_framework import exceptions, parsers, status
+from rest_framework import exceptions, filters, parsers, status
 from rest_framework.response import Response
 from rest_framework.serializers import as_serializer_error
 from rest_framework.settings import api_settings
@@ -117,9 +119,10 @@ PAGINATION_PARAMETERS = (
 class FilterBackend(DjangoFilterBackend):
     """django-filter's backend; a query parameter the endpoint does not know is a 400.
 
-    Known: the filterset's filters, `search` and `ordering` where the view has them, the
-    pagination's parameters and `format`. `/api/blockers/?private=true` would otherwise answer
-    the unfiltered list as if it were filtered.
+    Known: the filterset's filters, `search` where the view has search_fields, `ordering`, the
+    pagination's parameters, `format` and the view's own `query_parameters` (those its
+    get_queryset reads and its schema documents). `/api/blockers/?private=true` would otherwise
+    answer the unfiltered list as if it were filtered.
     """
 
     def filter_queryset(self, request, queryset, view):
@@ -142,14 +145,14 @@ class FilterBackend(DjangoFilterBackend):
             known |= set(filterset_class.base_filters)
         if getattr(view, "search_fields", None):
             known.add(api_settings.SEARCH_PARAM)
-        if getattr(view, "ordering_fields", None) or getattr(view, "ordering", None):
-            known.add(api_settings.ORDERING_PARAM)
+        if any(issubclass(b, filters.OrderingFilter) for b in view.filter_backends):
+            known.add(api_settings.ORDERING_PARAM)  # without ordering_fields: the serializer's
         paginator = getattr(view, "paginator", None)
         for name in PAGINATION_PARAMETERS:
             value = getattr(paginator, name, None)
             if value:
                 known.add(value)
-        known |= set(getattr(view, "extra_query_parameters", ()))
+        known |= set(getattr(view, "query_parameters", ()))
         return known
 
 
@@ -170,3 +173,19 @@ class IsoDateTimeFilter(django_filters.IsoDateTimeFilter):
     """django-filter's ISO 8601 filter, its value in UTC (every API date-time filter)."""
 
     field_class = UTCIsoDateTimeField
+
+
+class SearchFilter(filters.SearchFilter):
+    """DRF's search, documented only where the view searches (has search_fields)."""
+
+    def get_schema_operation_parameters(self, view):
+        if not getattr(view, "search_fields", None):
+            return []
+        return super().get_schema_operation_parameters(view)
+
+
+def page_not_found(request, exception):
+    """The 404 for a URL nothing answers: JSON under /api/ (as the schema says), else a page."""
+    if request.path_info.startswith("/api/"):
+        return JsonResponse({"detail": "Not found."}, status=404)
+    return defaults.page_not_found(request, exception)

@@ -16,6 +16,7 @@ class CiRunViewSet(viewsets.ReadOnlyModelViewSet):
     """CI test runs read from the report tracker; unparsed ones say why in `problem`."""
 
     serializer_class = CiRunSerializer
+    query_parameters = ("image", "parsed", "digest")  # read by get_queryset (fedimage.core.rest)
 
     def get_queryset(self):
         params = self.request.query_params
