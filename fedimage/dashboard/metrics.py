@@ -29,6 +29,7 @@ from fedimage.core import outbox
 from fedimage.core import selectors as core_selectors
 from fedimage.core.metrics import process_registry
 from fedimage.health import selectors as health_selectors
+from fedimage.health.states import HealthState
 from fedimage.initiative import selectors as initiative_selectors
 from trackers import selectors as trackers_selectors
 
@@ -61,6 +62,15 @@ class DashboardCollector(Collector):
         for key, at in health_selectors.image_last_polls():
             poll.add_metric([key], _lag(now, at))
         yield poll
+        tags = GaugeMetricFamily(
+            "fedimage_image_tags",
+            "Watched tags by health state (unreachable: the registry did not answer).",
+            labels=["state"],
+        )
+        counted = {look.state: count for look, count in health_selectors.state_counts()}
+        for state in HealthState:
+            tags.add_metric([state.value], counted.get(state.value, 0))
+        yield tags
         blockers = GaugeMetricFamily(
             "fedimage_open_blockers", "Open blockers by severity.", labels=["severity"]
         )

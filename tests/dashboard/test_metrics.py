@@ -87,6 +87,9 @@ def test_metrics_report_lags_blockers_task_runs_and_requests(client: Client):
     poll = samples["fedimage_image_poll_lag_seconds"]
     assert 180 <= poll[(("image", "fedora-bootc"),)] < 240  # the failed run does not count
     assert samples["fedimage_outbox_pending"] == {(): 0}
+    tags = samples["fedimage_image_tags"]
+    assert tags[(("state", "pending"),)] == 1  # the factory image's one tag, not polled yet
+    assert tags[(("state", "unreachable"),)] == 0
     assert samples["fedimage_open_blockers"] == {
         (("severity", "critical"),): 2,
         (("severity", "major"),): 0,
