@@ -180,3 +180,21 @@ def test_the_cached_overview_shows_a_sync_that_starts_or_stops_failing(client, i
     source.save(update_fields=["last_run_at", "failing_since"])
     text = client.get("/").content.decode()
     assert "fedora-bootc-tracker" not in _section(text, "Needs attention now", 'class="headline"')
+
+
+def test_a_milestone_lists_its_blockers_most_severe_then_oldest_with_other_orders_linked(
+    client, initiative, member
+):
+    milestone = Milestone.objects.get(key="production-base-images")
+    newer = blocker_file(
+        reporter=member, title="Newer critical", severity="critical", milestones=[milestone]
+    )
+    older = blocker_file(
+        reporter=member, title="Older critical", severity="critical", milestones=[milestone]
+    )
+    older.__class__.objects.filter(pk=older.pk).update(
+        created_at=timezone.now() - timedelta(days=3)
+    )
+    text = client.get("/milestones/production-base-images/").content.decode()
+    assert text.index(older.title) < text.index(newer.title)
+    assert 'href="/blockers/?milestone=production-base-images&amp;status=&amp;sort=newest"' in text
