@@ -84,7 +84,8 @@ def hostile(initiative, lead, member):
     subproject = Subproject.objects.order_by("pk").first()
     source = TrackerSource.objects.get(project="fedora/bootc/tracker")  # from the file
     source.board_name, source.board_columns = LONG[:200], ["To Do", LONG[:200]]
-    source.save(update_fields=["board_name", "board_columns"])
+    source.upstream = True  # on the upstream issue list by default
+    source.save(update_fields=["board_name", "board_columns", "upstream"])
     for number, title in ((1, LONG), (2, SPOOF)):
         TrackedIssueFactory(
             source=source,
