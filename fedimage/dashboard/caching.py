@@ -26,6 +26,7 @@ from django.contrib.auth.signals import user_logged_out
 from django.db.models.signals import post_save, pre_save
 
 from fedimage.accounts.models import Profile
+from fedimage.ci.models import CiRun, TagIncident
 from fedimage.core import pagecache
 from fedimage.health.models import (
     DigestRecord,
@@ -86,12 +87,15 @@ PAGES: dict[str, tuple[str, ...]] = {
     "feeds:blockers": ISSUES,
     "feeds:calendar": BASE,
     "notifications:subscriptions": (*BASE, "notifications"),
+    # CI results: runs read from the report tracker (`ci`), beside their tags' health.
+    "ci:run-list": (*HEALTH, "ci"),
     # The API's lists and objects.
     "api-root": BASE,
     **_api(["release", "milestone", "subproject", "migration", "blocker"], ISSUES),
     **_api(["health-image", "health-tag"], HEALTH, prefix=""),
     **_api(["tracker-source"], (*ISSUES, "trackers"), prefix=""),
     **_api(["tracked-issue"], ISSUES, prefix=""),
+    **_api(["ci-run"], (*HEALTH, "ci"), prefix=""),
     **_api(["sync-run"], (*BASE, "trackers"), prefix=""),
     **_api(["meeting", "action-item", "review"], BASE),
     **_api(["report-upstream", "report-release"], ALL_DATA),
@@ -166,6 +170,8 @@ def connect() -> None:
     pagecache.watch(DigestRecord, "health", deletes=False)
     pagecache.watch(PollRun, "polls", deletes=False)
     pagecache.watch(TrackedIssue, "issues", deletes=False)
+    for model in (CiRun, TagIncident):
+        pagecache.watch(model, "ci")
     for model in (SyncRunDay, RateBudget):
         pagecache.watch(model, "trackers", deletes=False)
     post_save.connect(_source_saved, sender=TrackerSource, dispatch_uid="pagecache-source")

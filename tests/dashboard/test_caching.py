@@ -117,3 +117,32 @@ def test_a_sync_that_changed_issues_renews_issue_pages(client, pages):
     source = TrackerSource.objects.get(name="fedora-bootc-tracker")
     SyncRun.objects.create(source=source, status="ok", updated=2, finished_at=timezone.now())
     assert queries(client, "/trackers/issues/") > 0
+
+
+def test_ci_results_are_cached_until_a_run_is_read(client, initiative):
+    from fedimage.ci.models import CiRun
+    from trackers.models import TrackedIssue
+
+    queries(client, "/ci/")
+    assert queries(client, "/ci/") == 0
+    now = timezone.now()
+    source = TrackerSource.objects.first()
+    issue = TrackedIssue.objects.create(
+        source=source,
+        project=source.project,
+        number=1,
+        title="Test run of fedora-bootc:rawhide",
+        state="open",
+        web_url="https://gitlab.com/x/-/issues/1",
+        created_at=now,
+        updated_at=now,
+    )
+    CiRun.objects.create(
+        issue=issue,
+        issue_updated_at=now,
+        title=issue.title,
+        web_url=issue.web_url,
+        run_at=now,
+        problem="no digest",
+    )
+    assert "Test run of fedora-bootc:rawhide" in client.get("/ci/").content.decode()
