@@ -43,7 +43,7 @@ from fedimage.initiative.models import (
     Release,
     Subproject,
 )
-from fedimage.meetings.models import ActionItem, BlockerReview, Decision, Meeting, Vote
+from fedimage.meetings.models import ActionItem, BlockerReview, Decision, LogEntry, Meeting, Vote
 from fedimage.notifications.models import Subscription
 from trackers.models import RateBudget, SyncRun, SyncRunDay, TrackedIssue, TrackerSource
 
@@ -158,7 +158,7 @@ def connect() -> None:
     pagecache.register_pages(PAGES)
     for model in (Release, Milestone, Subproject, Migration, Blocker, Initiative):
         pagecache.watch(model, "initiative")
-    for model in (Meeting, Decision, ActionItem, BlockerReview, Vote):
+    for model in (Meeting, Decision, ActionItem, BlockerReview, Vote, LogEntry):
         pagecache.watch(model, "meetings")
     # Events and their deliveries are shown on no page.
     pagecache.watch(Subscription, "notifications")

@@ -8,6 +8,7 @@ urlpatterns = [
     path("", views.overview, name="overview"),
     path("releases/<slug:key>/", views.release_detail, name="release-detail"),
     path("milestones/<slug:key>/", views.milestone_detail, name="milestone-detail"),
+    path("milestones/<slug:key>/plan/", views.milestone_plan, name="milestone-plan"),
     path("subprojects/<slug:key>/", views.subproject_detail, name="subproject-detail"),
     path("blockers/", views.blocker_list, name="blocker-list"),
     path("blockers/new/", views.blocker_create, name="blocker-create"),

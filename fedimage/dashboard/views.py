@@ -32,9 +32,10 @@ from fedimage.initiative.forms import (
     BlockerForm,
     BlockerStatusForm,
     MigrationStageForm,
+    MilestonePlanForm,
     MilestoneStatusForm,
 )
-from fedimage.initiative.history import change_feed
+from fedimage.initiative.history import Change, change_feed
 from fedimage.initiative.models import Blocker, BlockerStatus, Migration
 from fedimage.meetings import selectors as meeting_selectors
 from fedimage.meetings import services as meeting_services
@@ -136,6 +137,9 @@ def milestone_detail(request: HttpRequest, key: str) -> HttpResponse:
     blockers, total = _most_pressing(user, {"milestone": milestone})
     context = {
         "milestone": milestone,
+        "plan_form": MilestonePlanForm(
+            initial={"target_date": milestone.target_date, "owner": milestone.owner}
+        ),
         "blockers": blockers,
         "blockers_total": total,
         "blockers_all_url": _all_blockers_url(milestone=milestone.key, status=""),
@@ -152,6 +156,22 @@ def milestone_detail(request: HttpRequest, key: str) -> HttpResponse:
     return render(
         request, "initiative/milestone_detail.html", context, status=400 if form.errors else 200
     )
+
+
+@login_required
+@require_POST
+def milestone_plan(request: HttpRequest, key: str) -> HttpResponse:
+    """A lead changes a milestone's target date and owner (the file still creates it)."""
+    milestone = selectors.milestone_get(user=request.user, key=key)
+    require(request.user, "initiative.edit_milestone", milestone)
+    form = MilestonePlanForm(request.POST)
+    if form.is_valid():
+        services.milestone_edit_plan(milestone=milestone, user=request.user, **form.cleaned_data)
+        messages.success(request, f"Target date and owner of “{milestone.title}” saved.")
+    else:
+        for field, errors in form.errors.items():
+            messages.error(request, f"{form.fields[field].label or field}: {' '.join(errors)}")
+    return redirect(milestone)
 
 
 @require_http_methods(["GET", "POST"])
@@ -246,8 +266,9 @@ def blocker_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "my_vote": tally.vote_of(user),
         "can_justify": allowed(user, "meetings.justify", blocker),
         "next": request.path,
-        "changes": change_feed(
-            user=user, limit=0, milestones=[], migrations=[], blockers=[blocker.pk]
+        "changes": _newest_first(
+            change_feed(user=user, limit=0, milestones=[], migrations=[], blockers=[blocker.pk]),
+            meeting_selectors.meeting_changes(user=user, limit=0, blockers=[blocker.pk]),
         ),
     }
     return render(request, "initiative/blocker_detail.html", context)
@@ -321,6 +342,10 @@ def blocker_set_status(request: HttpRequest, pk: int) -> HttpResponse:
     return redirect(blocker)
 
 
+def _newest_first(*feeds: list[Change]) -> list[Change]:
+    return sorted((c for feed in feeds for c in feed), key=lambda c: c.when, reverse=True)
+
+
 @require_GET
 def changes(request: HttpRequest) -> HttpResponse:
     """Everything that changed since a date (the weekly meeting's view), default one week."""
@@ -333,10 +358,15 @@ def changes(request: HttpRequest) -> HttpResponse:
         error = f"“{since_text}” is not a date like 2026-11-18; showing the last 7 days."
     since_day = since_day or timezone.localdate() - timedelta(days=7)
     since = timezone.make_aware(datetime.combine(since_day, time.min))
-    feed = change_feed(user=request.user, limit=200, since=since)
+    # People's changes and what meetings decided, newest first; file reloads kept apart.
+    feed = _newest_first(
+        change_feed(user=request.user, limit=200, since=since, origin="people"),
+        meeting_selectors.meeting_changes(user=request.user, limit=200, since=since),
+    )[:200]
+    reloads = change_feed(user=request.user, limit=50, since=since, origin="file")
     return render(
         request,
         "initiative/changes.html",
-        {"changes": feed, "since": since_day, "error": error},
+        {"changes": feed, "reloads": reloads, "since": since_day, "error": error},
         status=400 if error else 200,
     )

@@ -18,3 +18,6 @@ milestone_status_set = Signal()
 # migration: the Migration as saved (set or re-confirmed); old_stage: its stage before;
 # user: the lead who recorded it.
 migration_stage_set = Signal()
+# milestone: the Milestone as saved with a new target date or owner; old_target_date,
+# old_owner: its values before; user: the lead who changed them.
+milestone_plan_changed = Signal()

@@ -129,6 +129,25 @@ class BlockerFilterForm(forms.Form):
     )
 
 
+class MilestonePlanForm(forms.Form):
+    target_date = forms.DateField(
+        required=False,
+        label="Target date",
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+    )
+    owner = forms.CharField(
+        required=False,
+        max_length=200,
+        help_text="FAS names, separated by commas.",
+    )
+
+    def clean_target_date(self):
+        value = self.cleaned_data["target_date"]
+        if value is not None and not 2000 <= value.year <= 2100:
+            raise forms.ValidationError("Give a date between the years 2000 and 2100.")
+        return value
+
+
 class MilestoneStatusForm(forms.Form):
     status = forms.ChoiceField(choices=MilestoneStatus.choices)
     note = forms.CharField(

@@ -40,13 +40,26 @@ class Change:
     object_url: str
     reason: str = ""
     fields: list[FieldChange] = field(default_factory=list)
+    # Entries of other apps' logs (a meeting's votes, decisions) say themselves what happened.
+    words: str = ""
+    detail: str = ""
+
+    @property
+    def from_file(self) -> bool:
+        """Written by loading the initiative file, not by a person."""
+        return self.reason == FILE_REASON
 
     @property
     def summary(self) -> str:
+        if self.words:
+            return self.words
         if self.kind == "created":
             return "filed" if self.model == "blocker" else "created"
         if self.kind == "deleted":
             return "deleted"
+        if self.from_file:
+            changed = ", ".join(f"{f.label.lower()} changed" for f in self.fields)
+            return f"initiative file: {changed or 'reloaded'} in"
         if not self.fields:
             return "status confirmed" if self.model in ("milestone", "migration") else "saved"
         return "changed " + ", ".join(f.label.lower() for f in self.fields)
@@ -61,6 +74,8 @@ TRACKED: dict[str, list[tuple[str, str, Any, bool]]] = {
         ("owner", "Owner", None, False),
         ("release_id", "Release", Release, False),
         ("stretch", "Stretch", None, False),
+        ("tracker_labels", "Tracker labels", None, False),
+        ("tracker_milestones", "Tracker milestones", None, False),
         ("status_note", "Status note", None, True),
         ("description", "Description", None, True),
     ],
@@ -108,6 +123,8 @@ def _display(model: type[Model], name: str, value, names: dict) -> str:
         return "—"
     if isinstance(value, bool):
         return "yes" if value else "no"
+    if isinstance(value, list):
+        return ", ".join(map(str, value)) or "—"
     base = name.removesuffix("_id")
     if name.endswith("_id"):
         return names.get((base, value), f"#{value}")
@@ -124,10 +141,12 @@ def change_feed(
     blockers: Iterable[int] | None = None,
     since: datetime | None = None,
     until: datetime | None = None,
+    origin: str = "any",
 ) -> list[Change]:
     """The latest changes, newest first; each filter given restricts that model, None means all.
 
-    An empty iterable means "none of that model".
+    An empty iterable means "none of that model". `origin` "people" leaves out what loading
+    the initiative file changed, "file" keeps only that, "any" keeps both.
     """
     filters = {"milestone": milestones, "migration": migrations, "blocker": blockers}
     rows: list[tuple[str, Any]] = []
@@ -137,6 +156,10 @@ def change_feed(
         qs = model.history.select_related("history_user").exclude(
             history_type="+", history_change_reason=FILE_REASON
         )
+        if origin == "people":
+            qs = qs.exclude(history_change_reason=FILE_REASON)
+        elif origin == "file":
+            qs = qs.filter(history_change_reason=FILE_REASON)
         if wanted is not None:
             ids = list(wanted)
             if not ids:

@@ -3,8 +3,10 @@ subprojects and their migration.
 
 Loading is idempotent: rows are matched on their `key`, fields the file owns are updated when
 they differ, and the statuses the file gives (`status`, `stage`) only seed rows it creates:
-after that, leads set them in the dashboard. Registered in InitiativeConfig.ready(); the file
-as a whole is read by fedimage.core.initiative_file.
+after that, leads set them in the dashboard. A milestone's target date and owner, which leads
+also edit on its page, change on a reload only when the file's own value changed since the
+last load: an edit on the page stands until the file says something new. Registered in
+InitiativeConfig.ready(); the file as a whole is read by fedimage.core.initiative_file.
 """
 
 from __future__ import annotations
@@ -40,6 +42,9 @@ STAGE_NAMES = {
     "beta": Stage.BETA,
     "production": Stage.PRODUCTION,
 }
+# Milestone fields leads also edit on the page: the file's value wins only when it changed in
+# the file since the last load (Milestone.file_values keeps what the file said).
+LEAD_EDITABLE = ("target_date", "owner")
 # Each name becomes a condition of the progress query: keep the lists short.
 MAX_TRACKER_NAMES = 20
 
@@ -264,6 +269,10 @@ def _upsert(
     return obj
 
 
+def _json(value: Any) -> Any:
+    return value.isoformat() if hasattr(value, "isoformat") else value
+
+
 def _save(obj) -> None:
     if hasattr(type(obj), "history"):
         save_with_history(obj, user=None, reason=FILE_REASON)
@@ -284,9 +293,18 @@ def apply(parsed: InitiativeSection, report: LoadReport) -> None:
         releases[r["key"]] = _upsert(
             Release, r["key"], {k: v for k, v in r.items() if k != "key"}, report, "releases"
         )
+    current = {m.key: m.file_values for m in Milestone.objects.only("key", "file_values")}
     for m in parsed.milestones:
         values = {k: v for k, v in m.items() if k not in ("key", "status", "release")}
         values["release"] = releases[m["release"]]
+        said = {name: _json(values[name]) for name in LEAD_EDITABLE}
+        before = current.get(m["key"])
+        if before is not None:
+            # A field the file did not change keeps what a lead set on the milestone's page.
+            for name in LEAD_EDITABLE:
+                if name in before and before[name] == said[name]:
+                    del values[name]
+        values["file_values"] = said
         _upsert(Milestone, m["key"], values, report, "milestones", seed={"status": m["status"]})
     for s in parsed.subprojects:
         values = {

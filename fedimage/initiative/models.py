@@ -133,7 +133,10 @@ class Milestone(models.Model):
         blank=True,
         help_text="Tracker (GitLab) milestones whose issues count in its progress.",
     )
-    history = HistoricalRecords(excluded_fields=["order"])
+    # What the initiative file last said of the fields leads may also edit on the milestone's
+    # page (target_date, owner): a reload applies the file's value only when it changed there.
+    file_values = models.JSONField(default=dict, blank=True, editable=False)
+    history = HistoricalRecords(excluded_fields=["order", "file_values"])
 
     # Not columns: attached by selectors.attach_progress.
     progress: int | None

@@ -101,3 +101,8 @@ define(
     is_lead | owns_migration_subproject,
     "Only the subproject's owners or an initiative lead may change its migration stage.",
 )
+define(
+    "initiative.edit_milestone",
+    is_lead,
+    "Only initiative leads may change a milestone's target date or owner.",
+)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from datetime import date
 
 from django.contrib.auth.models import AnonymousUser
 from django.contrib.auth.models import User as AuthUser
@@ -136,6 +137,33 @@ def blocker_set_review_state(*, blocker: Blocker, state: str) -> None:
     _check_choice(state, ReviewState, "state")
     Blocker.objects.filter(pk=blocker.pk).update(review_state=state)
     blocker.review_state = state
+
+
+@transaction.atomic
+def milestone_edit_plan(
+    *, milestone: Milestone, user: User, target_date: date | None, owner: str
+) -> Milestone:
+    """A lead sets a milestone's target date and owner; one history record names who.
+
+    The initiative file still creates milestones; a later reload overwrites these two fields
+    only where the file's own value changed (see fedimage.initiative.loader).
+    """
+    require(user, "initiative.edit_milestone", milestone)
+    milestone = Milestone.objects.select_for_update().get(pk=milestone.pk)
+    old_target_date, old_owner = milestone.target_date, milestone.owner
+    milestone.target_date = target_date
+    milestone.owner = ", ".join(n.strip() for n in owner.split(",") if n.strip())
+    milestone.full_clean()
+    _record_as(milestone, user)
+    milestone.save(update_fields=["target_date", "owner"])
+    events.milestone_plan_changed.send(
+        sender=Milestone,
+        milestone=milestone,
+        old_target_date=old_target_date,
+        old_owner=old_owner,
+        user=user,
+    )
+    return milestone
 
 
 @transaction.atomic

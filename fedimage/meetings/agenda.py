@@ -20,7 +20,7 @@ from fedimage.health.selectors import state_changes_between
 from fedimage.initiative.history import Change, change_feed
 from fedimage.initiative.models import CLOSED_BLOCKER_STATUSES, Stage
 from fedimage.meetings.models import Meeting
-from fedimage.meetings.selectors import previous_meeting
+from fedimage.meetings.selectors import meeting_changes, previous_meeting
 from trackers.selectors import closed_issues_tracked_by_blockers
 
 # With no earlier meeting, the agenda covers the week before this one.
@@ -30,7 +30,7 @@ STAGE_ORDER = {s.label: s.value for s in Stage}
 # The fields whose moves the meeting discusses, per model (labels of the change feed).
 AGENDA_FIELDS = {
     "blocker": ("Status", "Severity"),
-    "milestone": ("Status", "Target date"),
+    "milestone": ("Status", "Target date", "Owner"),
     "migration": ("Stage",),
 }
 
@@ -127,14 +127,41 @@ class UpstreamItem:
         return f"closed upstream; tracked by blocker {self.blocker_label}"
 
 
+@dataclass(frozen=True)
+class LogItem:
+    """Something a meeting decided or someone did for it (a vote, a review, an action item)."""
+
+    label: str
+    url: str
+    who: str
+    action: str
+    detail: str
+    when: datetime
+
+    @property
+    def words(self) -> str:
+        # "leader voted +1 on" reads "leader voted +1" beside the blocker it is about.
+        action = (
+            self.action.rsplit(" ", 1)[0] if self.action.endswith(PREPOSITIONS) else self.action
+        )
+        return f"{self.who} {action}" + (f": {self.detail}" if self.detail else "")
+
+
+PREPOSITIONS = (" on", " of", " at", " in")
+
+
 @dataclass
 class Agenda:
     since: datetime
     until: datetime
     previous: Meeting | None
+    # The previous meeting is still to come: nothing to report until it has started.
+    waits_for_previous: bool = False
+    meeting_log: list[LogItem] = field(default_factory=list)
     blockers_filed: list[Item] = field(default_factory=list)
     blockers_resolved: list[Item] = field(default_factory=list)
     blockers_reopened: list[Item] = field(default_factory=list)
+    blockers_status: list[Item] = field(default_factory=list)
     blockers_severity: list[Item] = field(default_factory=list)
     milestones: list[Item] = field(default_factory=list)
     migrations: list[Item] = field(default_factory=list)
@@ -149,6 +176,7 @@ class Agenda:
             ("blockers-filed", "Blockers filed", self.blockers_filed),
             ("blockers-resolved", "Blockers resolved", self.blockers_resolved),
             ("blockers-reopened", "Blockers reopened", self.blockers_reopened),
+            ("blockers-status", "Blockers whose status changed", self.blockers_status),
             ("blockers-severity", "Blockers whose severity changed", self.blockers_severity),
             ("milestones", "Milestones: status and dates", self.milestones),
             ("migrations", "Subprojects that moved a migration stage", self.migrations),
@@ -156,6 +184,7 @@ class Agenda:
             ("health-recovered", "Images recovered", self.health_recovered),
             ("upstream-closed", "Upstream issues closed", self.upstream_closed),
             ("changed-back", "Changed and changed back", self.changed_back),
+            ("meeting-log", "Votes, reviews, decisions and action items", self.meeting_log),
         ]
 
     @property
@@ -166,17 +195,26 @@ class Agenda:
 def agenda_window(
     meeting: Meeting, *, now: datetime | None = None
 ) -> tuple[datetime, datetime, Meeting | None]:
-    """From the previous meeting's start (or a week before) to this one's start, or now."""
+    """From the previous meeting's start (or a week before) to this one's start, or now.
+
+    When the previous meeting is itself still to come, the window is empty (until == since),
+    never inverted.
+    """
     now = now or timezone.now()
     previous = previous_meeting(meeting=meeting)
     since = previous.starts_at if previous else meeting.starts_at - FIRST_MEETING_WINDOW
-    return since, min(meeting.starts_at, now), previous
+    return since, max(since, min(meeting.starts_at, now)), previous
 
 
 def agenda_for(meeting: Meeting, *, user, now: datetime | None = None) -> Agenda:
     """The agenda of a meeting as `user` may see it (private blockers for members only)."""
     since, until, previous = agenda_window(meeting, now=now)
-    agenda = Agenda(since=since, until=until, previous=previous)
+    agenda = Agenda(
+        since=since,
+        until=until,
+        previous=previous,
+        waits_for_previous=previous is not None and until <= since,
+    )
     if until <= since:
         return agenda
     feed = change_feed(user=user, limit=0, since=since, until=until)
@@ -184,6 +222,12 @@ def agenda_for(meeting: Meeting, *, user, now: datetime | None = None) -> Agenda
         _place(agenda, item, created)
     agenda.health_opened, agenda.health_recovered = _health(since, until)
     agenda.upstream_closed = _upstream(user, since, until)
+    agenda.meeting_log = [
+        LogItem(c.object_label, c.object_url, c.who, c.words, c.detail, c.when)
+        for c in reversed(
+            meeting_changes(user=user, limit=0, since=since, until=until, agenda_of=meeting)
+        )
+    ]
     return agenda
 
 
@@ -230,6 +274,8 @@ def _place(agenda: Agenda, item: Item, created: bool) -> None:
                 agenda.blockers_resolved.append(item)
             elif status.old in CLOSED_LABELS and status.new not in CLOSED_LABELS:
                 agenda.blockers_reopened.append(item)
+            else:  # Open → In progress, In progress → Fixed upstream, Resolved → Won't fix …
+                agenda.blockers_status.append(item)
         severity = item.move("Severity")
         if severity and not severity.changed_back:
             agenda.blockers_severity.append(item)

@@ -11,3 +11,6 @@ action_item_due = Signal()
 # review: the BlockerReview just decided (state, reason, decided_at_meeting, decided_by set);
 # user: the lead who recorded the decision.
 blocker_reviewed = Signal()
+# item: the ActionItem just given to someone (created, or reassigned: previous_owner is who
+# had it, None for a new item); user: the lead who assigned it.
+action_item_assigned = Signal()

@@ -68,6 +68,19 @@ class ActionItemForm(forms.Form):
     )
 
 
+class ActionOwnerForm(forms.Form):
+    owner = forms.ModelChoiceField(queryset=_users(), to_field_name="username", label="Give it to")
+
+
+class DeferForm(forms.Form):
+    keep = forms.IntegerField(
+        min_value=1,
+        max_value=1000,
+        label="Review now",
+        help_text="The first ones in this order; the rest go to the next meeting.",
+    )
+
+
 class ActionStatusForm(forms.Form):
     status = forms.ChoiceField(choices=ActionStatus.choices)
 

@@ -152,6 +152,14 @@ class BlockerReview(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
     decided_at = models.DateTimeField(null=True, blank=True)
+    deferred_from = models.ForeignKey(
+        Meeting,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="reviews_deferred",
+        help_text="The meeting that left it to the next one (a backlog's rest).",
+    )
 
     class Meta:
         constraints = [_choices_check("state", ReviewState, "blocker_review_state_valid")]
@@ -193,3 +201,47 @@ class Vote(models.Model):
 
     def __str__(self) -> str:
         return f"{self.voter} {self.get_value_display()} on #{self.review.blocker_id}"
+
+
+class LogKind(models.TextChoices):
+    VOTE = "vote", "Vote"
+    REVIEW = "review", "Review decision"
+    DECISION = "decision", "Decision"
+    ACTION_CREATED = "action_created", "Action item created"
+    ACTION_REASSIGNED = "action_reassigned", "Action item reassigned"
+    ACTION_STATUS = "action_status", "Action item closed or reopened"
+
+
+class LogEntry(models.Model):
+    """One thing the meeting decided or someone did for it, said in words, as it happened.
+
+    Written by the services beside each change (votes are replaced and decisions are text, so
+    their history would otherwise be lost); read by /changes/, a blocker's history and the next
+    meeting's agenda.
+    """
+
+    at = models.DateTimeField(default=timezone.now)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    kind = models.CharField(max_length=20, choices=LogKind.choices)
+    # "<actor> <words> <the blocker or meeting>: <detail>", as the change feed shows it.
+    words = models.CharField(max_length=200)
+    detail = models.CharField(max_length=2600, blank=True)
+    meeting = models.ForeignKey(
+        Meeting, on_delete=models.SET_NULL, null=True, blank=True, related_name="log"
+    )
+    blocker = models.ForeignKey(
+        Blocker, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    action_item = models.ForeignKey(
+        ActionItem, on_delete=models.SET_NULL, null=True, blank=True, related_name="log"
+    )
+
+    class Meta:
+        ordering = ["-at", "-id"]
+        constraints = [_choices_check("kind", LogKind, "meeting_log_kind_valid")]
+        indexes = [models.Index(fields=["at"]), models.Index(fields=["blocker", "at"])]
+
+    def __str__(self) -> str:
+        return self.words[:80]

@@ -5,11 +5,19 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from django.db.models import Prefetch, Q, QuerySet
+from django.db.models import Case, IntegerField, Prefetch, Q, QuerySet, Value, When
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
-from fedimage.initiative.models import CLOSED_BLOCKER_STATUSES, Blocker, Milestone, MilestoneStatus
+from fedimage.initiative.history import Change
+from fedimage.initiative.models import (
+    CLOSED_BLOCKER_STATUSES,
+    SEVERITY_RANK,
+    Blocker,
+    Milestone,
+    MilestoneStatus,
+)
+from fedimage.initiative.rules import can_see_private
 from fedimage.initiative.selectors import blockers_visible_to
 from fedimage.meetings.models import (
     UNDECIDED_STATES,
@@ -17,6 +25,8 @@ from fedimage.meetings.models import (
     ActionStatus,
     BlockerReview,
     Decision,
+    LogEntry,
+    LogKind,
     Meeting,
     ReviewState,
     Vote,
@@ -128,13 +138,24 @@ def _has_review(blocker: Blocker) -> bool:
     return True
 
 
-def reviews_for_meeting(*, meeting: Meeting, user) -> list[Tally]:
-    """Blockers the meeting reviews: open ones not yet decided, and those it decided.
+def _severity_rank() -> Case:
+    return Case(
+        *(When(severity=s, then=Value(rank)) for s, rank in SEVERITY_RANK.items()),
+        default=Value(len(SEVERITY_RANK)),
+        output_field=IntegerField(),
+    )
 
-    Blockers filed after the meeting ended are a later meeting's business, and a blocker this
-    meeting decided stays in its review even when a later meeting decides it again.
+
+def reviews_for_meeting(*, meeting: Meeting, user) -> list[Tally]:
+    """Blockers the meeting reviews, most severe first, then the oldest (a backlog's order).
+
+    Open ones not yet decided, and those it decided. Blockers filed after the meeting ended are
+    a later meeting's business, so are those it deferred, and a blocker this meeting decided
+    stays in its review even when a later meeting decides it again.
     """
-    undecided = Q(review__isnull=True) | Q(review__state__in=UNDECIDED_STATES)
+    undecided = (Q(review__isnull=True) | Q(review__state__in=UNDECIDED_STATES)) & ~Q(
+        review__deferred_from=meeting
+    )
     decided_here = Decision.objects.filter(meeting=meeting, blocker__isnull=False).values("blocker")
     blockers = (
         blockers_visible_to(user)
@@ -149,10 +170,21 @@ def reviews_for_meeting(*, meeting: Meeting, user) -> list[Tally]:
         )
         .select_related("reporter", "review__decided_by", "review__decided_at_meeting")
         .prefetch_related(_review_prefetch())
-        .order_by("created_at", "id")
+        .annotate(severity_rank=_severity_rank())
+        .order_by("severity_rank", "created_at", "id")
     )
     attendees = sorted(meeting.attendees.all(), key=lambda u: u.get_username())
     return [_tally(b, attendees) for b in blockers]
+
+
+def deferred_by(*, meeting: Meeting, user) -> list[Blocker]:
+    """Blockers whose review this meeting left to the next one, still undecided."""
+    return list(
+        blockers_visible_to(user)
+        .filter(review__deferred_from=meeting, review__state__in=UNDECIDED_STATES)
+        .annotate(severity_rank=_severity_rank())
+        .order_by("severity_rank", "created_at", "id")
+    )
 
 
 def review_tally(*, blocker: Blocker) -> Tally:
@@ -214,3 +246,62 @@ def action_items_for(*, meeting: Meeting, since: datetime) -> list[ActionItem]:
 def milestone_walk(*, user) -> list[Milestone]:
     """The milestones the meeting walks through, in plan order; done ones are skipped."""
     return [m for m in milestones_with_progress(user=user) if m.status != MilestoneStatus.DONE]
+
+
+def meeting_changes(
+    *,
+    user,
+    limit: int = 20,
+    since: datetime | None = None,
+    until: datetime | None = None,
+    blockers: list[int] | None = None,
+    agenda_of: Meeting | None = None,
+) -> list[Change]:
+    """What meetings decided and people did for them (votes, reviews, decisions, action items),
+    newest first, as entries of the change feed; one query.
+
+    `blockers` restricts to entries about those blockers; entries about private blockers are
+    for signed-in members only. `agenda_of` leaves out what that meeting's own page shows: its
+    decisions and action items, and the votes on blockers it reviews (in their tallies).
+    """
+    entries = LogEntry.objects.select_related("actor", "meeting", "blocker")
+    if agenda_of is not None:
+        entries = entries.exclude(meeting=agenda_of).exclude(
+            Q(kind=LogKind.VOTE)
+            & (
+                Q(blocker__review_state__in=UNDECIDED_STATES)
+                | Q(blocker__review__decided_at_meeting=agenda_of)
+            )
+        )
+    if blockers is not None:
+        entries = entries.filter(blocker__in=blockers)
+    if not can_see_private(user):
+        entries = entries.exclude(blocker__private=True)
+    if since:
+        entries = entries.filter(at__gt=since)
+    if until:
+        entries = entries.filter(at__lte=until)
+    entries = entries.order_by("-at", "-id")
+    return [_as_change(e) for e in (entries[:limit] if limit else entries)]
+
+
+def _as_change(entry: LogEntry) -> Change:
+    obj: Blocker | Meeting | None
+    if entry.blocker is not None:
+        model, obj, label = "blocker", entry.blocker, str(entry.blocker)
+    elif entry.meeting is not None:
+        model, obj = "meeting", entry.meeting
+        label = f"the meeting of {entry.meeting.starts_at:%Y-%m-%d}"
+    else:
+        model, obj, label = "meeting", None, "a deleted meeting"
+    return Change(
+        when=entry.at,
+        who=entry.actor.get_username() if entry.actor else "fedimage",
+        kind="changed",
+        model=model,
+        object_id=obj.pk if obj else 0,
+        object_label=label,
+        object_url=obj.get_absolute_url() if obj else "",
+        words=entry.words,
+        detail=entry.detail,
+    )

@@ -21,13 +21,39 @@ from fedimage.meetings.models import (
     ActionStatus,
     BlockerReview,
     Decision,
+    LogEntry,
+    LogKind,
     Meeting,
     ReviewState,
     Vote,
     VoteValue,
 )
+from fedimage.meetings.selectors import reviews_for_meeting
 
 User = AuthUser | AnonymousUser
+
+
+def _log(
+    *,
+    user: User | None,
+    kind: str,
+    words: str,
+    detail: str = "",
+    meeting: Meeting | None = None,
+    blocker: Blocker | None = None,
+    item: ActionItem | None = None,
+) -> None:
+    """Write what was just done to the meeting's log, in the caller's transaction."""
+    LogEntry.objects.create(
+        at=timezone.now(),
+        actor=user if user is not None and user.is_authenticated else None,
+        kind=kind,
+        words=words,
+        detail=detail[:2600],
+        meeting=meeting,
+        blocker=blocker,
+        action_item=item,
+    )
 
 
 @transaction.atomic
@@ -87,12 +113,21 @@ def decision_record(
     text = text.strip()
     if not text:
         raise ValidationError({"text": "Say what was agreed."})
-    return Decision.objects.create(
+    decision = Decision.objects.create(
         meeting=meeting,
         text=text,
         blocker=blocker,
         recorded_by=user,  # type: ignore[misc]
     )
+    if blocker is None:  # a review's decision is logged as the review (review_decide)
+        _log(
+            user=user,
+            kind=LogKind.DECISION,
+            words="recorded a decision of",
+            detail=text,
+            meeting=meeting,
+        )
+    return decision
 
 
 @transaction.atomic
@@ -108,19 +143,67 @@ def action_item_add(
     item = ActionItem(meeting=meeting, owner=owner, text=text.strip(), due_date=due_date)
     item.full_clean()
     item.save()
+    due = f" (due {due_date:%Y-%m-%d})" if due_date else ""
+    _log(
+        user=user,
+        kind=LogKind.ACTION_CREATED,
+        words=f"gave {owner.get_username()} an action item at",
+        detail=f"{item.text}{due}",
+        meeting=meeting,
+        item=item,
+    )
+    events.action_item_assigned.send(sender=ActionItem, item=item, previous_owner=None, user=user)
+    return item
+
+
+@transaction.atomic
+def action_item_reassign(*, item: ActionItem, user: User, owner: AuthUser) -> ActionItem:
+    """Give an open action item to someone else: a lead may."""
+    require(user, "meetings.assign_action_item")
+    item = ActionItem.objects.select_for_update().select_related("owner", "meeting").get(pk=item.pk)
+    if not item.is_open:
+        raise ValidationError({"owner": "Reopen the action item before giving it to someone."})
+    if owner.pk == item.owner_id:
+        return item
+    previous_owner = item.owner
+    old = previous_owner.get_username()
+    item.owner = owner
+    item.save(update_fields=["owner"])
+    _log(
+        user=user,
+        kind=LogKind.ACTION_REASSIGNED,
+        words=f"reassigned an action item ({old} → {owner.get_username()}) of",
+        detail=item.text,
+        meeting=item.meeting,
+        item=item,
+    )
+    events.action_item_assigned.send(
+        sender=ActionItem, item=item, previous_owner=previous_owner, user=user
+    )
     return item
 
 
 @transaction.atomic
 def action_item_set_status(*, item: ActionItem, user: User, status: str) -> ActionItem:
     """Close or reopen an action item: its owner or a lead may."""
-    require(user, "meetings.set_action_item_status", item)
     if status not in ActionStatus.values:
         raise ValidationError({"status": f"'{status}' is not an action item status."})
-    item = ActionItem.objects.select_for_update().get(pk=item.pk)
+    item = ActionItem.objects.select_for_update().select_related("meeting").get(pk=item.pk)
+    require(user, "meetings.set_action_item_status", item)  # its owner as of now
+    if item.status == status:
+        return item
     item.status = status
     item.closed_at = None if status == ActionStatus.OPEN else (item.closed_at or timezone.now())
     item.save(update_fields=["status", "closed_at"])
+    verb = "reopened" if status == ActionStatus.OPEN else f"marked {status}"
+    _log(
+        user=user,
+        kind=LogKind.ACTION_STATUS,
+        words=f"{verb} an action item of",
+        detail=f"{item.owner.get_username()} to {item.text}",
+        meeting=item.meeting,
+        item=item,
+    )
     return item
 
 
@@ -154,6 +237,34 @@ def _review_for(blocker: Blocker) -> BlockerReview:
 
 
 @transaction.atomic
+def review_defer_rest(*, meeting: Meeting, user: User, keep: int) -> list[Blocker]:
+    """Review the first `keep` waiting blockers now, in the proposed order, and leave the rest
+    to the next meeting (one decision says which); return those deferred."""
+    require(user, "meetings.run")
+    if keep < 1:
+        raise ValidationError({"keep": "Review at least one blocker at this meeting."})
+    waiting = [
+        t.blocker
+        for t in reviews_for_meeting(meeting=meeting, user=user)
+        if t.is_open_for_votes and t.blocker.created_at <= meeting.ends_at
+    ]
+    rest = waiting[keep:]
+    if not rest:
+        return []
+    BlockerReview.objects.bulk_create(
+        [BlockerReview(blocker=b) for b in rest], ignore_conflicts=True
+    )
+    BlockerReview.objects.filter(blocker__in=rest).update(deferred_from=meeting)
+    decision_record(
+        meeting=meeting,
+        user=user,
+        text=f"Review of {len(rest)} blocker{'s' if len(rest) != 1 else ''} deferred to the "
+        f"next meeting: {', '.join(f'#{b.pk}' for b in rest)}",
+    )
+    return rest
+
+
+@transaction.atomic
 def review_justify(*, blocker: Blocker, user: User, justification: str) -> BlockerReview:
     """Say why a blocker should block: its reporter, its owner or a lead may."""
     require(user, "meetings.justify", blocker)
@@ -178,6 +289,14 @@ def vote_cast(*, blocker: Blocker, user: User, value: int, comment: str = "") ->
         review=review,
         voter=voter,
         defaults={"value": value, "comment": comment.strip(), "cast_at": timezone.now()},
+    )
+    label = VoteValue(value).label
+    _log(
+        user=voter,
+        kind=LogKind.VOTE,
+        words=f"voted {label} on" if created else f"changed their vote to {label} on",
+        detail=vote.comment,
+        blocker=blocker,
     )
     return vote, created
 
@@ -238,6 +357,14 @@ def review_decide(
         user=user,
         blocker=blocker,
         text=f"#{blocker.pk} {blocker.title}: {DECISION_WORDS[state]} ({reason}; {tally})",
+    )
+    _log(
+        user=user,
+        kind=LogKind.REVIEW,
+        words=f"recorded the meeting of {meeting.starts_at:%Y-%m-%d}'s review of",
+        detail=f"{DECISION_WORDS[state]} ({reason}; {tally})",
+        meeting=meeting,
+        blocker=blocker,
     )
     events.blocker_reviewed.send(sender=BlockerReview, review=review, user=user)
     return review

@@ -15,7 +15,9 @@ urlpatterns = [
     path("<int:pk>/decisions/", views.decision_add, name="decision-add"),
     path("<int:pk>/actions/", views.action_add, name="action-add"),
     path("<int:pk>/reviews/<int:blocker_pk>/", views.review_decide, name="review-decide"),
+    path("<int:pk>/reviews/defer/", views.review_defer, name="review-defer"),
     path("actions/<int:item_pk>/status/", views.action_status, name="action-status"),
+    path("actions/<int:item_pk>/owner/", views.action_owner, name="action-owner"),
     path("blockers/<int:blocker_pk>/vote/", views.vote, name="vote"),
     path("blockers/<int:blocker_pk>/justification/", views.justify, name="justify"),
 ]

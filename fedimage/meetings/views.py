@@ -16,9 +16,11 @@ from fedimage.meetings import selectors, services
 from fedimage.meetings.agenda import agenda_for
 from fedimage.meetings.forms import (
     ActionItemForm,
+    ActionOwnerForm,
     ActionStatusForm,
     AttendeesForm,
     DecisionForm,
+    DeferForm,
     JustificationForm,
     MeetingForm,
     NotesForm,
@@ -26,6 +28,9 @@ from fedimage.meetings.forms import (
     VoteForm,
 )
 from fedimage.meetings.minutes import FORMATS, RENDERERS, build_minutes
+
+# More blockers than this waiting for review: the page offers to defer the rest.
+BACKLOG_SIZE = 5
 
 
 def _back(request: HttpRequest, default: str) -> HttpResponseRedirect:
@@ -75,6 +80,9 @@ def _meeting_context(request: HttpRequest, pk: int) -> dict:
         "meeting": meeting,
         "agenda": agenda,
         "tallies": tallies,
+        "waiting": sum(1 for t in tallies if t.is_open_for_votes),
+        "deferred": selectors.deferred_by(meeting=meeting, user=request.user),
+        "backlog_size": BACKLOG_SIZE,
         "decisions": selectors.decisions_of(meeting=meeting, user=request.user),
         "action_items": selectors.action_items_for(meeting=meeting, since=agenda.since),
         "attendees": sorted(meeting.attendees.all(), key=lambda u: u.get_username()),
@@ -271,3 +279,42 @@ def justify(request: HttpRequest, blocker_pk: int) -> HttpResponse:
     else:
         _form_errors(request, form)
     return _back(request, blocker.get_absolute_url())
+
+
+@login_required
+@require_POST
+def review_defer(request: HttpRequest, pk: int) -> HttpResponse:
+    """A backlog: review the first blockers now and leave the rest to the next meeting."""
+    meeting = selectors.meeting_get(pk=pk)
+    require(request.user, "meetings.run")
+    form = DeferForm(request.POST)
+    if form.is_valid():
+        try:
+            rest = services.review_defer_rest(
+                meeting=meeting, user=request.user, keep=form.cleaned_data["keep"]
+            )
+        except ValidationError as exc:
+            messages.error(request, " ".join(exc.messages))
+        else:
+            messages.success(request, f"{len(rest)} left to the next meeting.")
+    else:
+        _form_errors(request, form)
+    return _back(request, meeting.get_absolute_url())
+
+
+@login_required
+@require_POST
+def action_owner(request: HttpRequest, item_pk: int) -> HttpResponse:
+    item = selectors.action_item_get(pk=item_pk)
+    require(request.user, "meetings.assign_action_item")
+    form = ActionOwnerForm(request.POST)
+    if form.is_valid():
+        try:
+            services.action_item_reassign(item=item, user=request.user, **form.cleaned_data)
+        except ValidationError as exc:
+            messages.error(request, " ".join(exc.messages))
+        else:
+            messages.success(request, "Action item reassigned.")
+    else:
+        _form_errors(request, form)
+    return _back(request, item.meeting.get_absolute_url())
