@@ -69,7 +69,9 @@ class ActionItemForm(forms.Form):
 
 
 class ActionOwnerForm(forms.Form):
-    owner = forms.ModelChoiceField(queryset=_users(), to_field_name="username", label="Give it to")
+    owner = forms.ModelChoiceField(
+        queryset=active_users(), to_field_name="username", label="Give it to"
+    )
 
 
 class DeferForm(forms.Form):
