@@ -25,8 +25,10 @@ from fedimage.initiative.looks import look
 from fedimage.initiative.models import Milestone, MilestoneStatus, Release
 from trackers import selectors as tracker_selectors
 
-# The overview lists this many critical blockers, oldest first, with a link to all of them.
+# The overview lists this many critical blockers (oldest first), unhealthy tags and failing
+# syncs (longest first), each kind with a link to all of them when there are more.
 ATTENTION_BLOCKERS = 5
+ATTENTION_EACH = 6
 # Health states that need someone: the image's own trouble, and a registry that fails.
 UNHEALTHY = (
     HealthState.MISSING,
@@ -253,11 +255,13 @@ def needs_attention(
     now = timezone.now()
     today = timezone.localdate()
     blockers = _blocker_lines(user, now)
+    images = _longest_first(_image_lines(health_rows, now))
+    syncs = _longest_first(_sync_lines(now))
     items = [
         *_milestone_lines(truths, today),
         *blockers,
-        *_image_lines(health_rows, now),
-        *_sync_lines(now),
+        *images[:ATTENTION_EACH],
+        *syncs[:ATTENTION_EACH],
     ]
     items.sort(key=lambda a: (RANKS[a.kind], -a.waited.total_seconds()))
     result = Attentions(items=items)
@@ -265,4 +269,14 @@ def needs_attention(
         query = urlencode({"status": "unresolved", "severity": "critical"})
         url = f"{reverse('dashboard:blocker-list')}?{query}"
         result.more.append((f"All {critical_total} critical blockers", url))
+    if len(images) > ATTENTION_EACH:
+        result.more.append((f"All {len(images)} unhealthy image tags", reverse("health:grid")))
+    if len(syncs) > ATTENTION_EACH:
+        result.more.append(
+            (f"All {len(syncs)} failing tracker syncs", reverse("trackers:sync-status"))
+        )
     return result
+
+
+def _longest_first(lines: list[Attention]) -> list[Attention]:
+    return sorted(lines, key=lambda a: -a.waited.total_seconds())

@@ -130,6 +130,9 @@ def test_the_overview_costs_as_many_queries_however_much_needs_attention(
     TrackerSource.objects.update(failing_since=timezone.now() - timedelta(hours=1))
     text = client.get("/").content.decode()
     assert "All 12 critical blockers →" in text
+    assert "unhealthy image tags →" in text
+    assert "All 21 failing tracker syncs →" in text
+    assert text.count("attention-image") == text.count("attention-sync") == 6
     assert cost() == small
 
 
