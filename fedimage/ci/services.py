@@ -13,7 +13,6 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from django.conf import settings
-from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AnonymousUser, User
 from django.db import transaction
 from django.db.models import F
@@ -21,6 +20,7 @@ from django.utils import timezone
 
 from fedimage.ci.models import CiRun, TagIncident
 from fedimage.ci.parsing import FAILED, PASSED, parse_run
+from fedimage.core import users
 from fedimage.core.locks import single_flight
 from fedimage.health import selectors as health_selectors
 from fedimage.health.models import TagState
@@ -53,13 +53,7 @@ class RefreshReport:
 
 def system_user() -> User:
     """The account blockers opened for failed runs are filed under."""
-    user, created = get_user_model().objects.get_or_create(
-        username=SYSTEM_USERNAME, defaults={"first_name": "CI", "last_name": "results"}
-    )
-    if created:
-        user.set_unusable_password()
-        user.save(update_fields=["password"])
-    return user
+    return users.system_user(username=SYSTEM_USERNAME, first_name="CI", last_name="results")
 
 
 def runs_refresh(*, now: datetime | None = None) -> RefreshReport:

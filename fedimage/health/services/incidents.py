@@ -8,9 +8,9 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from django.contrib.auth import get_user_model
 from django.contrib.auth.models import User
 
+from fedimage.core import users
 from fedimage.health.models import INCIDENT_STATES, HealthState, TagState, WatchedImage
 from fedimage.initiative.models import Blocker, BlockerStatus, Category, Severity
 from fedimage.initiative.services import blocker_file, blocker_update
@@ -20,13 +20,7 @@ SYSTEM_USERNAME = "health-check"
 
 def system_user() -> User:
     """Return the account blockers opened by the health check are filed under."""
-    user, created = get_user_model().objects.get_or_create(
-        username=SYSTEM_USERNAME, defaults={"first_name": "Health", "last_name": "check"}
-    )
-    if created:
-        user.set_unusable_password()
-        user.save(update_fields=["password"])
-    return user
+    return users.system_user(username=SYSTEM_USERNAME, first_name="Health", last_name="check")
 
 
 def blocker_due(*, image: WatchedImage, state: TagState, now: datetime) -> bool:
