@@ -17,6 +17,7 @@ _SHOWN = re.compile(f"[{re.escape(BIDI_CONTROLS + _CONTROLS)}]")
 # What a single-line field (a name, a title) must not hold: the above, tab and line breaks,
 # and the Unicode line and paragraph separators.
 _NOT_SINGLE_LINE = re.compile(f"[{re.escape(BIDI_CONTROLS + _CONTROLS)}\t\n\r\u2028\u2029]")
+_BIDI = re.compile(f"[{BIDI_CONTROLS}]")
 _MARKER = re.compile(r"⟨U\+([0-9A-F]{4})⟩")
 
 
@@ -28,6 +29,12 @@ def marker(char: str) -> str:
 def visible(text: object) -> str:
     """The text with every bidi and control character replaced by its visible marker."""
     return _SHOWN.sub(lambda m: marker(m.group()), "" if text is None else str(text))
+
+
+def visible_bidi(text: str) -> str:
+    """Only the bidi controls replaced by markers (for Markdown, whose other controls the
+    feeds and the sanitiser already drop)."""
+    return _BIDI.sub(lambda m: marker(m.group()), text)
 
 
 def from_visible(text: str) -> str:

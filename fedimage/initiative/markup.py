@@ -4,7 +4,7 @@ import markdown
 import nh3
 from django.utils.safestring import SafeString, mark_safe
 
-from fedimage.core.text import visible
+from fedimage.core.text import visible_bidi
 
 ALLOWED_TAGS = {
     "p",
@@ -37,9 +37,9 @@ ALLOWED_ATTRIBUTES = {"a": {"href", "title"}, "th": {"align"}, "td": {"align"}}
 def render_markdown(text: str) -> SafeString:
     """Markdown in, sanitised HTML out: no scripts, styles, images, event handlers or links
     but http(s) survive."""
-    # Bidi and control characters show as markers (⟨U+202E⟩): they cannot reorder the page.
+    # Bidi controls show as markers (⟨U+202E⟩): they cannot reorder the page.
     html = markdown.markdown(
-        visible(text or ""), extensions=["fenced_code", "tables", "sane_lists"]
+        visible_bidi(text or ""), extensions=["fenced_code", "tables", "sane_lists"]
     )
     # Headings 1-2 would compete with the page's own; shift them down.
     html = (

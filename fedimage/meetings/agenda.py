@@ -15,6 +15,7 @@ from datetime import date, datetime, timedelta
 from django.urls import reverse
 from django.utils import timezone
 
+from fedimage.core.text import http_url
 from fedimage.health.models import INCIDENT_STATES, HealthState, StateChange
 from fedimage.health.selectors import state_changes_between
 from fedimage.initiative.history import Change, change_feed
@@ -346,7 +347,7 @@ def _upstream(user, since: datetime, until: datetime) -> list[UpstreamItem]:
     return [
         UpstreamItem(
             reference=issue.reference,
-            url=issue.web_url,
+            url=http_url(issue.web_url),  # a javascript: URL is no link, here or in the minutes
             title=issue.title,
             closed_at=issue.closed_at,
             blocker_id=pk,

@@ -16,6 +16,7 @@ from django.db.models import Q
 from django.http import Http404
 from django.utils import timezone
 
+from fedimage.core.text import http_url
 from fedimage.health.selectors import health_grid
 from fedimage.health.states import HealthState, look
 from fedimage.initiative.looks import BLOCKER_STATUS, MILESTONE_STATUS, VERDICT
@@ -142,7 +143,7 @@ def _blocker_row(b: Blocker, *, upstream_state: str = "") -> Row:
         state=state,
         state_code=BLOCKER_STATUS[b.status].css_class,
         detail=detail,
-        upstream_url=b.tracking_url,
+        upstream_url=http_url(b.tracking_url),  # pages, Markdown and CSV link http(s) only
         page_url=b.get_absolute_url(),
         private=b.private,
     )
@@ -159,7 +160,7 @@ def _issue_row(issue: TrackedIssue) -> Row:
         state=state,
         state_code=ISSUE_BADGES[issue.state][1],
         detail=detail,
-        upstream_url=issue.web_url,
+        upstream_url=http_url(issue.web_url),
         private=issue.confidential,
     )
 

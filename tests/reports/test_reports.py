@@ -313,3 +313,14 @@ def test_report_pages_cost_the_same_queries_as_data_grows(
     with CaptureQueriesContext(connection) as large:
         assert member_client.get(url).status_code == 200
     assert len(large) == len(small)
+
+
+def test_a_javascript_issue_url_is_no_link_on_the_page_or_in_the_exports(client, upstream_data):
+    make_issue("bootc", 1500, "Hostile link", ["bug"], web_url="javascript:alert(1)")
+    page = client.get("/meetings/reports/upstream/bootc/").content.decode()
+    markdown = client.get("/meetings/reports/upstream/bootc/export.md").content.decode()
+    csv_text = client.get("/meetings/reports/upstream/bootc/export.csv").content.decode()
+    assert "Hostile link" in page
+    assert "Hostile link" in markdown
+    assert "Hostile link" in csv_text
+    assert "javascript:" not in page + markdown + csv_text
