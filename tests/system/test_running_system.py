@@ -261,4 +261,9 @@ def test_the_dashboard_fills_itself_and_stays_current(
 
     for process in (worker, beat):
         assert process.error_lines() == [], process.log()[-6000:]
+    # One line per run with its outcome; none per HTTP request.
+    log = worker.log()
+    assert re.search(r"trackers: tracker: \w+ sync ok in [\d.]+s: 3 created", log), log[-6000:]
+    assert re.search(r"health: fedora-bootc: poll done in [\d.]+s: 3 tags", log), log[-6000:]
+    assert "HTTP Request:" not in log
     assert "Sending due task trackers-sync-all" in beat.log()
