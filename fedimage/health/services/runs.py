@@ -244,6 +244,7 @@ def image_poll_run(*, image_id: int, run_id: int | None, final_attempt: bool) ->
     if report.throttled is not None:
         _wait_or_fail(run, report.throttled, final_attempt=final_attempt)
         raise report.throttled
+    run.image = image  # the run's log line names it without another query
     run_finish(run=run, report=report)
     tags = len(report.outcomes)
     return f"{tags} tag{'' if tags == 1 else 's'}, {report.requests} requests"
