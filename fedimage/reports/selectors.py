@@ -26,11 +26,19 @@ def upstream_blockers(*, user, upstream: Upstream) -> list[Blocker]:
     return blockers
 
 
+# What a report row shows of an issue: never its body (about 1 KB each, thousands of issues).
+ISSUE_ROW_FIELDS = (
+    "project", "number", "title", "state", "labels", "moved_to", "web_url", "confidential",
+    "updated_at",
+)  # fmt: skip
+
+
 def upstream_issues(*, user, upstream: Upstream) -> list[TrackedIssue]:
     """The family's tracked issues still upstream, open before closed, latest first."""
     return list(
         issues_visible_to(user)
         .filter(upstream.project_q("project"), removed=False)
+        .only(*ISSUE_ROW_FIELDS)
         .order_by("-state", "-updated_at", "-id")  # open before closed
     )
 
