@@ -75,7 +75,7 @@ def overview(request: HttpRequest) -> HttpResponse:
         "health_rows": health_rows,
         "open_by_severity": open_by_severity,
         "open_total": sum(n for _, _, n in open_by_severity),
-        "changes": change_feed(user=user, limit=OVERVIEW_CHANGES),
+        "changes": change_feed(user=user, limit=OVERVIEW_CHANGES, origin="people"),
         "today": timezone.localdate(),
     }
     return render(request, "initiative/overview.html", context)

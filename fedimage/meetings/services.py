@@ -361,7 +361,7 @@ def review_decide(
     _log(
         user=user,
         kind=LogKind.REVIEW,
-        words=f"recorded the meeting of {meeting.starts_at:%Y-%m-%d}'s review of",
+        words=f"decided at the meeting of {meeting.starts_at:%Y-%m-%d} on",
         detail=f"{DECISION_WORDS[state]} ({reason}; {tally})",
         meeting=meeting,
         blocker=blocker,

@@ -93,4 +93,4 @@ def test_a_full_review_with_votes_and_a_rejection_drops_the_open_count(
     expect(page.get_by_text("rejected by the meeting").first).to_be_visible()
     expect(page.get_by_text("voted -1 on").first).to_be_visible()
     page.goto(f"{live_server.url}/changes/")
-    expect(page.get_by_text("recorded the meeting of").first).to_be_visible()
+    expect(page.get_by_text("decided at the meeting of").first).to_be_visible()

@@ -52,7 +52,7 @@ def test_votes_reviews_decisions_and_action_items_are_in_the_change_feed(decided
         "2030-11-13: ask the s390x team",
         "leader gave stakeholder an action item at the meeting of 2030-11-13: ask the s390x team",
         "leader recorded a decision of the meeting of 2030-11-13: Meet again next week",
-        "leader recorded the meeting of 2030-11-13's review of "
+        "leader decided at the meeting of 2030-11-13 on "
         f"#{blocker.pk} Composefs breaks on s390x: rejected as a blocker "
         "(an s390x port bug; votes +1: 0, 0: 0, -1: 2)",
         f"leader voted -1 on #{blocker.pk} Composefs breaks on s390x: ",
@@ -78,9 +78,7 @@ def test_the_next_meetings_agenda_lists_what_the_last_one_decided(decided, lead)
     agenda = agenda_for(current, user=lead)
     words = [item.words for item in agenda.meeting_log]
     assert words[0] == "stakeholder voted +1: every boot"
-    assert words[3].startswith(
-        "leader recorded the meeting of 2030-11-13's review: rejected as a blocker"
-    )
+    assert words[3].startswith("leader decided at the meeting of 2030-11-13: rejected as a blocker")
     assert agenda.meeting_log[3].label == f"#{blocker.pk} Composefs breaks on s390x"
     # A meeting's own agenda leaves out what its page shows already: its decisions, its action
     # items, and the votes in its review's tallies.
