@@ -81,6 +81,9 @@
         show(slides.length - 1, true);
       } else if (key === "f") {
         toggleFullscreen();
+      } else if (key === "b" || key === ".") {
+        // A clicker's "blank screen" button: the room looks at the speaker, not the slide.
+        root.classList.toggle("blanked");
       } else {
         return;
       }

@@ -85,6 +85,12 @@ def test_projector_mode_at_1920_by_1080_moves_with_page_down_and_records_a_revie
         expect(counter).to_have_text(f"Item 3 of {total}")
         assert BlockerReview.objects.get(blocker=blocker).state == ReviewState.ACCEPTED
 
+        # A clicker's blank-screen key hides the slide, and brings it back.
+        page.keyboard.press("b")
+        expect(page.get_by_role("heading", name=re.compile("Blocker review: #"))).to_be_hidden()
+        page.keyboard.press("b")
+        expect(page.get_by_role("heading", name=re.compile("Blocker review: #"))).to_be_visible()
+
         # PageUp goes back, even from a radio button a lead just clicked; End to the close.
         page.keyboard.press("PageUp")
         expect(counter).to_have_text(f"Item 2 of {total}")
