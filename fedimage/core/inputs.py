@@ -13,7 +13,9 @@ import json
 import re
 from typing import Any
 
+from django import forms
 from django.conf import settings
+from django.core.exceptions import ValidationError
 
 # PostgreSQL's integer column (what every IntegerField and the issue numbers are).
 INT_MAX = 2**31 - 1
@@ -103,3 +105,16 @@ def as_utc(value: dt.datetime) -> dt.datetime:
         return value.astimezone(dt.UTC)
     except OverflowError:
         raise InputRefused("The date and time is out of range.") from None
+
+
+class DateTimeField(forms.DateTimeField):
+    """Django's form field, its value in UTC (an offset of ±16:00 would reach the database)."""
+
+    def to_python(self, value: Any) -> dt.datetime | None:
+        parsed = super().to_python(value)
+        if parsed is None:
+            return None
+        try:
+            return as_utc(parsed)
+        except InputRefused as refused:
+            raise ValidationError(str(refused), code="invalid") from None

@@ -13,7 +13,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -280,21 +280,49 @@ def blocker_create(request: HttpRequest) -> HttpResponse:
     form = BlockerFileForm(request.POST or None, initial=_initial_links(request))
     if request.method == "POST" and form.is_valid():
         data = dict(form.cleaned_data)
-        justification = data.pop("justification", "")
-        with transaction.atomic():
-            blocker = services.blocker_file(reporter=request.user, **data)
-            if justification.strip():
-                meeting_services.review_justify(
-                    blocker=blocker, user=request.user, justification=justification
-                )
-        messages.success(request, f"Blocker #{blocker.pk} filed. Thank you.")
-        return redirect(blocker)
+        filed = _file_once(request, data)
+        if filed is None:
+            form.add_error(None, "This form was sent by someone else; reload the page.")
+        else:
+            return redirect(filed)
     return render(
         request,
         "initiative/blocker_form.html",
         {"form": form, "creating": True},
         status=400 if form.errors else 200,
     )
+
+
+def _file_once(request: HttpRequest, data: dict) -> Blocker | None:
+    """File the form's blocker once per form token; a repeat finds the one filed first.
+
+    None if the token is someone else's. Two submissions at once: the second one's insert
+    waits for the first's commit, fails on the unique token and finds the first's blocker.
+    """
+    justification = data.pop("justification", "")
+    submission = data.pop("submission", None)
+    filed = selectors.blocker_submitted(submission=submission) if submission else None
+    if filed is None:
+        try:
+            with transaction.atomic():
+                blocker = services.blocker_file(
+                    reporter=request.user, submission=submission, **data
+                )
+                if justification.strip():
+                    meeting_services.review_justify(
+                        blocker=blocker, user=request.user, justification=justification
+                    )
+        except IntegrityError:
+            filed = selectors.blocker_submitted(submission=submission) if submission else None
+            if filed is None:
+                raise
+        else:
+            messages.success(request, f"Blocker #{blocker.pk} filed. Thank you.")
+            return blocker
+    if filed.reporter_id != request.user.pk:
+        return None
+    messages.info(request, f"This form was already sent: blocker #{filed.pk} was filed once.")
+    return filed
 
 
 def _initial_links(request: HttpRequest) -> dict:

@@ -1,5 +1,7 @@
 """Forms of the initiative pages; services do the writing."""
 
+import uuid
+
 from django import forms
 
 from fedimage.initiative.models import (
@@ -173,7 +175,18 @@ class MigrationStageForm(forms.Form):
 
 
 class BlockerFileForm(BlockerForm):
-    """Filing a blocker also asks why it should block: the weekly meeting reviews it."""
+    """Filing a blocker also asks why it should block: the weekly meeting reviews it.
+
+    `submission` is a one-time token set when the form is shown: the same form sent twice
+    (double click, back and resubmit, a duplicated tab) files one blocker.
+    """
+
+    submission = forms.UUIDField(required=False, widget=forms.HiddenInput)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if not self.is_bound:
+            self.initial["submission"] = uuid.uuid4()
 
     justification = forms.CharField(
         required=False,

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from django.conf import settings
+from django.core.validators import MaxLengthValidator
 from django.db import models
 from django.urls import reverse
 from django.utils import timezone
@@ -261,12 +262,18 @@ def tracking_key(url: str) -> tuple[str, int | None]:
     return parsed[1], parsed[2]
 
 
+BLOCKER_DESCRIPTION_MAX_LENGTH = 20_000
+
+
 class Blocker(models.Model):
     """Something that stands in the initiative's way, filed by a stakeholder."""
 
     title = models.CharField(max_length=200, validators=[single_line])
     description = models.TextField(
-        blank=True, help_text="Markdown.", validators=[no_control_characters]
+        blank=True,
+        help_text="Markdown.",
+        max_length=BLOCKER_DESCRIPTION_MAX_LENGTH,  # the form's limit, the same as the API's
+        validators=[no_control_characters, MaxLengthValidator(BLOCKER_DESCRIPTION_MAX_LENGTH)],
     )
     severity = models.CharField(max_length=10, choices=Severity.choices, default=Severity.MAJOR)
     status = models.CharField(
@@ -301,9 +308,18 @@ class Blocker(models.Model):
     created_at = models.DateTimeField(default=timezone.now, editable=False)
     updated_at = models.DateTimeField(auto_now=True)
     closed_at = models.DateTimeField(null=True, blank=True, editable=False)
+    # The filing form's one-time token: a second submission of the same form (double click,
+    # back and resubmit, a duplicated tab) finds this blocker instead of filing another.
+    submission = models.UUIDField(null=True, blank=True, unique=True, editable=False)
     history = HistoricalRecords(
         m2m_fields=[milestones, subprojects],
-        excluded_fields=["updated_at", "tracking_project", "tracking_number", "review_state"],
+        excluded_fields=[
+            "updated_at",
+            "tracking_project",
+            "tracking_number",
+            "review_state",
+            "submission",
+        ],
     )
 
     class Meta:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date
@@ -85,6 +86,11 @@ def blocker_list(*, user, filters: dict | None = None) -> QuerySet[Blocker]:
 
 def blocker_get(*, user, pk: int) -> Blocker:
     return get_object_or_404(blocker_list(user=user), pk=pk)
+
+
+def blocker_submitted(*, submission: uuid.UUID) -> Blocker | None:
+    """The blocker a filing form's one-time token filed, if that form was sent already."""
+    return Blocker.objects.filter(submission=submission).first()
 
 
 def open_blockers_by_severity(*, user) -> list[tuple[str, str, int]]:

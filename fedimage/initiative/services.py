@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Iterable
 from datetime import date
 
@@ -80,8 +81,13 @@ def blocker_file(
     tracking_url: str = "",
     owner: AuthUser | None = None,
     private: bool = False,
+    submission: uuid.UUID | None = None,
 ) -> Blocker:
-    """File a new blocker on behalf of a signed-in stakeholder."""
+    """File a new blocker on behalf of a signed-in stakeholder.
+
+    `submission` is the filing form's one-time token (unique): filing twice with one token
+    raises IntegrityError and files nothing (the view shows the blocker filed first).
+    """
     member = require_user(reporter, "initiative.file_blocker")
     blocker = Blocker(
         title=title.strip(),
@@ -92,8 +98,9 @@ def blocker_file(
         owner=owner,
         tracking_url=tracking_url,
         private=private,
+        submission=submission,
     )
-    blocker.full_clean()
+    blocker.full_clean(validate_unique=False)  # a repeated submission: IntegrityError
     save_with_history(
         blocker,
         user=reporter,

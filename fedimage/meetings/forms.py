@@ -3,6 +3,7 @@
 from django import forms
 from django.core.validators import RegexValidator
 
+from fedimage.core.inputs import DateTimeField
 from fedimage.initiative.selectors import active_users
 from fedimage.meetings.models import ActionStatus, Meeting, ReviewState, VoteValue
 
@@ -14,7 +15,7 @@ _single_line = RegexValidator(
 
 
 class MeetingForm(forms.ModelForm):
-    starts_at = forms.DateTimeField(
+    starts_at = DateTimeField(
         label="Starts at (UTC)",
         widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
     )

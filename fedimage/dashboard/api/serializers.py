@@ -3,6 +3,7 @@
 from rest_framework import serializers
 
 from fedimage.initiative.models import (
+    BLOCKER_DESCRIPTION_MAX_LENGTH,
     Blocker,
     BlockerStatus,
     Category,
@@ -169,7 +170,9 @@ class BlockerInputSerializer(serializers.Serializer):
     """What a client may send to file or change a blocker."""
 
     title = serializers.CharField(min_length=5, max_length=200)
-    description = serializers.CharField(required=False, allow_blank=True, max_length=20000)
+    description = serializers.CharField(
+        required=False, allow_blank=True, max_length=BLOCKER_DESCRIPTION_MAX_LENGTH
+    )
     severity = serializers.ChoiceField(choices=Severity.choices, required=False)
     status = serializers.ChoiceField(choices=BlockerStatus.choices, required=False)
     category = serializers.ChoiceField(choices=Category.choices, required=False)
