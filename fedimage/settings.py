@@ -120,6 +120,18 @@ if "DATABASE_URL" not in env or not env.str(
     # The embedded defaults keep their SQLite file and broker queue here.
     VAR_DIR.mkdir(parents=True, exist_ok=True)
 DATABASES["default"]["ATOMIC_REQUESTS"] = False
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # make run's web, worker and beat (and make demo beside them) write one file: WAL lets
+    # readers go on during a write, IMMEDIATE takes the write lock up front (a deferred
+    # transaction upgrading to write fails at once with "database is locked"), and a writer
+    # waits up to 20 s for another's commit.
+    DATABASES["default"].setdefault("OPTIONS", {}).update(
+        {
+            "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+            "transaction_mode": "IMMEDIATE",
+            "timeout": 20,
+        }
+    )
 # Persistent connections (2-4x on small pages), checked before reuse (a db restart fails none).
 DATABASES["default"].setdefault("CONN_MAX_AGE", env.int("CONN_MAX_AGE", default=60))
 DATABASES["default"].setdefault("CONN_HEALTH_CHECKS", env.bool("CONN_HEALTH_CHECKS", default=True))
