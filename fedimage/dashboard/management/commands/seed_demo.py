@@ -32,7 +32,7 @@ class Command(BaseCommand):
         counts = seed_demo(password=password)
         summary = ", ".join(f"{n} {what}" for what, n in counts.items())
         self.stdout.write(self.style.SUCCESS(f"Sample data added: {summary}."))
-        self.stdout.write("Remove it with `python manage.py seed_demo --remove`.")
+        self.stdout.write("Remove it with `DEBUG=1 .venv/bin/python manage.py seed_demo --remove`.")
         if password:
             self.stdout.write(
                 "Sign in as demo-lead (lead) or demo-stakeholder with the password given."
