@@ -17,6 +17,8 @@ WORKDIR /opt/fedimage/app
 COPY pyproject.toml constraints.txt README.md ./
 COPY fedimage ./fedimage
 COPY trackers ./trackers
+# The bus's message schemas: fedora-messaging loads them through pyproject's entry points.
+COPY fedimage_messages ./fedimage_messages
 RUN pip install --no-cache-dir -c constraints.txt .
 COPY manage.py gunicorn.conf.py ./
 COPY templates ./templates

@@ -255,6 +255,23 @@ def test_compose_serves_plain_http_mounts_the_initiative_file_and_runs_a_worker_
     assert "\nFROM registry.fedoraproject.org/fedora-minimal:" in dockerfile
 
 
+def test_the_image_copies_every_package_the_install_and_its_entry_points_name():
+    """`pip install .` in the image finds only what was copied: fedimage_messages too."""
+    import tomllib
+
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text())
+    wanted = {
+        name.rstrip("*") for name in project["tool"]["setuptools"]["packages"]["find"]["include"]
+    }
+    for group in project["project"]["entry-points"].values():
+        wanted |= {target.split(".")[0].split(":")[0] for target in group.values()}
+    dockerfile = (ROOT / "Dockerfile").read_text()
+    copied = {line.split()[1] for line in dockerfile.splitlines() if line.startswith("COPY ")}
+    packages = {path.parent.name for path in ROOT.glob("*/__init__.py")} - {"tests"}
+    missing = {p for p in packages if any(p.startswith(w) for w in wanted)} - copied
+    assert not missing, f"the Dockerfile does not COPY {sorted(missing)}"
+
+
 def test_the_web_server_refuses_to_start_without_collected_static_files(tmp_path):
     """Not 500 on every page: the WSGI application fails to load, saying what to run."""
     result = subprocess.run(
