@@ -385,7 +385,7 @@ def blockers_ordered(blockers: QuerySet[Blocker], order: str = "") -> QuerySet[B
     fields = {key: by for key, _, by in BLOCKER_ORDERS}.get(order, BLOCKER_ORDERS[0][2])
     return blockers.annotate(
         closed_rank=Case(
-            When(status__in=CLOSED_BLOCKER_STATUSES, then=Value(1)),
+            When(~OPEN_BLOCKERS, then=Value(1)),  # closed, or rejected by the meeting
             default=Value(0),
             output_field=IntegerField(),
         ),

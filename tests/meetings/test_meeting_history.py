@@ -106,13 +106,18 @@ def test_the_agenda_lists_status_changes_of_blockers(initiative, clock, meetings
     ]
 
 
-def test_a_meeting_after_a_future_meeting_has_an_empty_window_not_an_inverted_one(initiative, lead):
+def test_a_meeting_after_a_future_meeting_has_an_empty_window_not_an_inverted_one(
+    initiative, lead, client
+):
     soon = services.meeting_schedule(user=lead, starts_at=T0 + WEEK)
     later = services.meeting_schedule(user=lead, starts_at=T0 + 2 * WEEK)
     agenda = agenda_for(later, user=lead, now=T0)
     assert agenda.since == agenda.until == soon.starts_at
     assert agenda.waits_for_previous
     assert agenda.is_empty
+    page = client.get(later.get_absolute_url()).content.decode()
+    assert "still to come: what changes after it is this meeting's news" in page
+    assert "Changes from" not in page
 
 
 def test_a_backlog_is_proposed_most_severe_and_oldest_first_and_the_rest_deferred(

@@ -53,6 +53,9 @@ def test_a_rejected_blocker_leaves_the_open_counts_and_milestone_progress(
     rejected = client.get("/blockers/?status=&review_state=rejected").content.decode()
     assert "1 blocker match." in rejected
     assert "rejected by the meeting" in rejected
+    # Listed with any status, the rejected one comes after the open ones, like a closed one.
+    ordered = client.get(f"{milestone.get_absolute_url()}").content.decode()
+    assert ordered.index("Blocker to be proposed") < ordered.index("Blocker to be rejected")
     detail = client.get(decided["rejected"].get_absolute_url()).content.decode()
     assert "rejected by the meeting" in detail
     assert "rejected x" in detail  # the decision's reason, on the blocker's page
