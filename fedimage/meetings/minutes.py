@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 
 from django.contrib.auth.models import AnonymousUser
 
+from fedimage.core.text import visible
 from fedimage.meetings import selectors
 from fedimage.meetings.agenda import agenda_for
 from fedimage.meetings.models import Meeting
@@ -37,8 +38,9 @@ def defuse_room_ping(text: str) -> str:
 
 
 def md(text: str) -> str:
-    """Escape text for Markdown on one line: no markup, link, heading, list or room ping."""
-    return defuse_room_ping(_MD_SPECIAL.sub(r"\\\1", one_line(text)))
+    """Escape text for Markdown on one line: no markup, link, heading, list or room ping, and
+    bidi or control characters shown as markers (⟨U+202E⟩), as the pages show them."""
+    return defuse_room_ping(_MD_SPECIAL.sub(r"\\\1", one_line(visible(text))))
 
 
 @dataclass

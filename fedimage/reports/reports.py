@@ -16,7 +16,7 @@ from django.db.models import Q
 from django.http import Http404
 from django.utils import timezone
 
-from fedimage.core.text import http_url
+from fedimage.core.text import http_url, visible
 from fedimage.health.selectors import health_grid
 from fedimage.health.states import HealthState, look
 from fedimage.initiative.looks import BLOCKER_STATUS, MILESTONE_STATUS, VERDICT
@@ -356,6 +356,8 @@ CSV_COLUMNS = [
 
 
 def _cell(value: str) -> str:
+    # Bidi and control characters as markers, as the pages show them.
+    value = visible(value)
     # A cell starting with these is a formula to a spreadsheet (CSV injection).
     return "'" + value if value[:1] in ("=", "+", "-", "@", "\t", "\r") else value
 

@@ -324,3 +324,12 @@ def test_a_javascript_issue_url_is_no_link_on_the_page_or_in_the_exports(client,
     assert "Hostile link" in markdown
     assert "Hostile link" in csv_text
     assert "javascript:" not in page + markdown + csv_text
+
+
+def test_exports_show_a_bidi_override_as_the_pages_do(client, upstream_data):
+    make_issue("bootc", 1501, "invoice-\u202egpj.exe", ["bug"])
+    markdown = client.get("/meetings/reports/upstream/bootc/export.md").content.decode()
+    csv_text = client.get("/meetings/reports/upstream/bootc/export.csv").content.decode()
+    for text in (markdown, csv_text):
+        assert "invoice-⟨U+202E⟩gpj.exe" in text
+        assert "\u202e" not in text
