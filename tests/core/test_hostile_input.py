@@ -4,6 +4,7 @@ Each test sends the request that answered 500 before and checks the answer and t
 changed.
 """
 
+import base64
 import json
 
 import pytest
@@ -161,3 +162,12 @@ def test_known_query_parameters_are_accepted(client, initiative):
 
     assert client.get("/api/blockers/", params).status_code == 200
     assert client.get("/api/trackers/issues/", {"removed": "true"}).status_code == 200
+
+
+def test_a_nul_in_basic_credentials_is_a_401(client, settings):
+    settings.API_BASIC_AUTH = True
+    credentials = base64.b64encode(b"a\x00b:password").decode()
+
+    response = client.get("/api/blockers/", headers={"Authorization": f"Basic {credentials}"})
+
+    assert response.status_code == 401

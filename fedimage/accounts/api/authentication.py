@@ -61,6 +61,8 @@ class BasicAuthentication(authentication.BasicAuthentication):
         return super().authenticate(request)
 
     def authenticate_credentials(self, userid, password, request=None):
+        if "\x00" in userid or "\x00" in password:  # PostgreSQL cannot compare them: a 500
+            raise exceptions.AuthenticationFailed("Invalid username or password.")
         # The plain Django request carries the lockout flags the lockout middleware reads.
         django_request = getattr(request, "_request", request)
         user = authenticate(request=django_request, username=userid, password=password)
