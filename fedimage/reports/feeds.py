@@ -19,6 +19,7 @@ from django.utils import timezone
 from django.utils.feedgenerator import Atom1Feed
 from django.views.decorators.http import require_GET
 
+from fedimage.core.text import visible_bidi
 from fedimage.initiative.markup import render_markdown
 from fedimage.initiative.models import Blocker
 from fedimage.initiative.selectors import dated_milestones, recently_changed_blockers
@@ -46,7 +47,7 @@ class BlockerFeed(Feed):
 
     # Text saved before control characters were refused must not break the whole feed.
     def item_title(self, item: Blocker) -> str:
-        title = _XML_CONTROL.sub("", item.title)
+        title = visible_bidi(_XML_CONTROL.sub("", item.title))  # U+202E as ⟨U+202E⟩, as pages
         return f"#{item.pk} {title} [{item.get_severity_display()}, {item.get_status_display()}]"
 
     def item_description(self, item: Blocker) -> str:

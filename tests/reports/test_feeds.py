@@ -111,3 +111,11 @@ def test_blocker_atom_feed_is_valid_atom_without_private_blockers(client, held_m
     assert entry.find(f"{ATOM}link").get("href") == f"http://testserver/blockers/{blocker.pk}/"
     assert entry.find(f"{ATOM}author/{ATOM}name").text == "stakeholder"
     assert {c.get("term") for c in entry.findall(f"{ATOM}category")} == {"Other", "Major", "Open"}
+
+
+def test_blocker_atom_feed_shows_a_bidi_override_as_the_pages_do(client, held_meeting):
+    _, blocker = held_meeting
+    Blocker.objects.filter(pk=blocker.pk).update(title="invoice-\u202egpj.exe")
+    feed = ET.fromstring(client.get("/feeds/blockers.atom").content)  # noqa: S314
+    (title,) = [e.find(f"{ATOM}title").text for e in feed.findall(f"{ATOM}entry")]
+    assert title.startswith(f"#{blocker.pk} invoice-⟨U+202E⟩gpj.exe [")
