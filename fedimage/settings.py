@@ -284,7 +284,7 @@ SPECTACULAR_SETTINGS = {
 
 # Celery: a real broker always. Redis when configured, else kombu's filesystem transport,
 # which needs no server and works across processes on one machine.
-CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default=REDIS_URL or "filesystem://")
+CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default=REDIS_URL or "filesystem://localhost//")
 if CELERY_BROKER_URL.startswith("filesystem://"):
     _broker_dir = VAR_DIR / "broker"
     for _sub in ("queue", "processed", "control"):
