@@ -5,11 +5,12 @@ from __future__ import annotations
 import uuid
 from collections.abc import Iterable
 from datetime import date
+from typing import Any
 
 from django.contrib.auth.models import AnonymousUser
 from django.contrib.auth.models import User as AuthUser
 from django.core.exceptions import ValidationError
-from django.db import models, transaction
+from django.db import IntegrityError, models, transaction
 from django.utils import timezone
 
 from fedimage.core.permissions import require, require_user
@@ -110,6 +111,27 @@ def blocker_file(
     )
     events.blocker_filed.send(sender=Blocker, blocker=blocker)
     return blocker
+
+
+def blocker_file_once(
+    *, reporter: User, submission: uuid.UUID, **fields: Any
+) -> tuple[Blocker, bool]:
+    """File a blocker once per submission token: (it, True); a repeat: (the one filed, False).
+
+    Two at once: the second's insert waits for the first's commit, fails on the unique token
+    and finds the first's blocker. A token of someone else's blocker is a ValidationError.
+    """
+    filed = Blocker.objects.filter(submission=submission).first()
+    if filed is None:
+        try:
+            return blocker_file(reporter=reporter, submission=submission, **fields), True
+        except IntegrityError:
+            filed = Blocker.objects.filter(submission=submission).first()
+            if filed is None:
+                raise
+    if filed.reporter_id != getattr(reporter, "pk", None):
+        raise ValidationError({"submission": "This submission token is someone else's."})
+    return filed, False
 
 
 @transaction.atomic

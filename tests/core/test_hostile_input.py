@@ -171,3 +171,22 @@ def test_a_nul_in_basic_credentials_is_a_401(client, settings):
     response = client.get("/api/blockers/", headers={"Authorization": f"Basic {credentials}"})
 
     assert response.status_code == 401
+
+
+def test_an_api_filing_repeated_with_its_idempotency_key_files_one_blocker(
+    member_client, initiative
+):
+    body = {"title": "Konflux release race"}
+    headers = {"Idempotency-Key": "retry-7"}
+
+    first = member_client.post(
+        "/api/blockers/", body, content_type="application/json", headers=headers
+    )
+    again = member_client.post(
+        "/api/blockers/", body, content_type="application/json", headers=headers
+    )
+    other = member_client.post("/api/blockers/", body, content_type="application/json")
+
+    assert (first.status_code, again.status_code, other.status_code) == (201, 200, 201)
+    assert again.json()["id"] == first.json()["id"] != other.json()["id"]
+    assert Blocker.objects.count() == 2

@@ -1,8 +1,11 @@
 """REST API viewsets: reads through selectors, writes through services."""
 
+import uuid
+
 import django_filters
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import mixins, status, viewsets
+from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 
 from fedimage.core.permissions import Rules
@@ -30,6 +33,8 @@ from fedimage.initiative.models import (
     Stage,
 )
 from trackers import selectors as tracker_selectors
+
+IDEMPOTENCY_KEYS = uuid.UUID("6f1c6c1e-3b52-4f0e-9a55-2f0a3c1d7e01")  # namespace of API keys
 
 
 class ReleaseViewSet(viewsets.ReadOnlyModelViewSet):
@@ -163,13 +168,37 @@ class BlockerViewSet(
     def get_queryset(self):
         return selectors.blocker_list(user=self.request.user)
 
-    @extend_schema(request=BlockerCreateSerializer, responses={201: BlockerSerializer})
+    @extend_schema(
+        request=BlockerCreateSerializer,
+        parameters=[
+            OpenApiParameter(
+                "Idempotency-Key",
+                str,
+                OpenApiParameter.HEADER,
+                description="Any string up to 200 characters: a repeat with the same key files "
+                "nothing and answers 200 with the blocker the first request filed.",
+            )
+        ],
+        responses={201: BlockerSerializer, 200: BlockerSerializer},
+    )
     def create(self, request, *args, **kwargs):
         data = BlockerCreateSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        blocker = services.blocker_file(reporter=request.user, **data.validated_data)
+        key = request.headers.get("Idempotency-Key", "")
+        if len(key) > 200:
+            raise ValidationError({"Idempotency-Key": ["At most 200 characters."]})
+        if key:
+            # One key space per person: nobody can reach another's blocker through a key.
+            submission = uuid.uuid5(IDEMPOTENCY_KEYS, f"{request.user.pk}:{key}")
+            blocker, created = services.blocker_file_once(
+                reporter=request.user, submission=submission, **data.validated_data
+            )
+        else:
+            blocker = services.blocker_file(reporter=request.user, **data.validated_data)
+            created = True
         blocker = selectors.blocker_get(user=request.user, pk=blocker.pk)
-        return Response(self.get_serializer(blocker).data, status=status.HTTP_201_CREATED)
+        answer = status.HTTP_201_CREATED if created else status.HTTP_200_OK
+        return Response(self.get_serializer(blocker).data, status=answer)
 
     @extend_schema(request=BlockerInputSerializer, responses=BlockerSerializer)
     def partial_update(self, request, *args, **kwargs):
