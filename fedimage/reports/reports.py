@@ -134,6 +134,8 @@ def _blocker_row(b: Blocker, *, upstream_state: str = "") -> Row:
     detail = b.get_severity_display()
     if milestones:
         detail += f" · against {milestones}"
+    if b.is_accepted:
+        detail += " · accepted blocker"
     state = b.get_status_display()
     if upstream_state:
         state += f" (upstream issue {upstream_state})"

@@ -11,6 +11,7 @@ from django.utils import timezone
 
 from fedimage.initiative.models import BlockerStatus, Category, Milestone
 from fedimage.initiative.services import blocker_file, blocker_update
+from fedimage.meetings import services as meeting_services
 from fedimage.reports.reports import CSV_COLUMNS, UPSTREAMS, issue_kind
 from trackers.models import TrackedIssue, TrackerSource
 
@@ -333,3 +334,30 @@ def test_exports_show_a_bidi_override_as_the_pages_do(client, upstream_data):
     for text in (markdown, csv_text):
         assert "invoice-⟨U+202E⟩gpj.exe" in text
         assert "\u202e" not in text
+
+
+def test_an_accepted_blocker_is_marked_in_the_report_and_a_rejected_one_left_out(
+    client, upstream_data, lead
+):
+    konflux = upstream_data["konflux"]
+    meeting = meeting_services.meeting_schedule(user=lead, starts_at=konflux.created_at)
+    meeting_services.review_decide(
+        blocker=konflux,
+        meeting=meeting,
+        user=lead,
+        state="accepted",
+        reason="blocks the pipeline",
+        no_vote_reason="agreed in the room",
+    )
+    page = client.get("/meetings/reports/upstream/konflux/").content.decode()
+    assert "accepted blocker" in page
+    meeting_services.review_decide(
+        blocker=konflux,
+        meeting=meeting,
+        user=lead,
+        state="rejected",
+        reason="fixed by config",
+        no_vote_reason="withdrawn",
+    )
+    sections = rows_by_section(client.get("/api/reports/upstream/konflux/").json())
+    assert sections["blockers"] == []
