@@ -107,6 +107,30 @@ class MultiPartParser(parsers.MultiPartParser):
         return parsed
 
 
+def refuse_unknown_parameters(request, known: set[str]) -> None:
+    """A 400 naming each query parameter not in `known` (and listing those that are)."""
+    unknown = sorted(set(request.query_params) - known)
+    if unknown:
+        listed = ", ".join(sorted(known)) or "none"
+        raise exceptions.ValidationError(
+            {name: [f"Unknown query parameter; this endpoint knows: {listed}."] for name in unknown}
+        )
+
+
+class KnownQueryParametersMixin:
+    """For a view without the filter backend (a plain ViewSet): unknown parameters are a 400.
+
+    Known: `format` and the view's `query_parameters`.
+    """
+
+    query_parameters: tuple[str, ...] = ()
+
+    def initial(self, request, *args, **kwargs):
+        super().initial(request, *args, **kwargs)  # type: ignore[misc]
+        known = {api_settings.URL_FORMAT_OVERRIDE, *self.query_parameters} - {None}
+        refuse_unknown_parameters(request, known)  # type: ignore[arg-type]
+
+
 PAGINATION_PARAMETERS = (
     "page_query_param",
     "page_size_query_param",
@@ -126,16 +150,7 @@ class FilterBackend(DjangoFilterBackend):
     """
 
     def filter_queryset(self, request, queryset, view):
-        known = self.known_parameters(request, queryset, view)
-        unknown = sorted(set(request.query_params) - known)
-        if unknown:
-            listed = ", ".join(sorted(known)) or "none"
-            raise exceptions.ValidationError(
-                {
-                    name: [f"Unknown query parameter; this endpoint knows: {listed}."]
-                    for name in unknown
-                }
-            )
+        refuse_unknown_parameters(request, self.known_parameters(request, queryset, view))
         return super().filter_queryset(request, queryset, view)
 
     def known_parameters(self, request, queryset, view) -> set[str]:

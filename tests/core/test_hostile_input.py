@@ -190,3 +190,12 @@ def test_an_api_filing_repeated_with_its_idempotency_key_files_one_blocker(
     assert (first.status_code, again.status_code, other.status_code) == (201, 200, 201)
     assert again.json()["id"] == first.json()["id"] != other.json()["id"]
     assert Blocker.objects.count() == 2
+
+
+@pytest.mark.parametrize("path", ["/api/reports/releases/", "/api/reports/upstream/"])
+def test_an_unknown_query_parameter_on_a_report_is_a_400(client, initiative, path):
+    response = client.get(path, {"private": "1"})
+
+    assert response.status_code == 400
+    assert list(response.json()) == ["private"]
+    assert client.get(path, {"format": "json"}).status_code == 200

@@ -5,12 +5,13 @@ from rest_framework import viewsets
 from rest_framework.response import Response
 from rest_framework.reverse import reverse
 
+from fedimage.core.rest import KnownQueryParametersMixin
 from fedimage.initiative.selectors import release_get, release_queryset
 from fedimage.reports.api.serializers import ReportEntrySerializer, ReportSerializer
 from fedimage.reports.reports import UPSTREAMS, release_report, upstream_report
 
 
-class UpstreamReportViewSet(viewsets.ViewSet):
+class UpstreamReportViewSet(KnownQueryParametersMixin, viewsets.ViewSet):
     """What the initiative needs from each upstream family (bootc, Konflux)."""
 
     lookup_field = "key"
@@ -34,7 +35,7 @@ class UpstreamReportViewSet(viewsets.ViewSet):
         return Response(ReportSerializer(report, context={"request": request}).data)
 
 
-class ReleaseReportViewSet(viewsets.ViewSet):
+class ReleaseReportViewSet(KnownQueryParametersMixin, viewsets.ViewSet):
     """Each release's readiness: milestones, blockers, migrations, image health."""
 
     lookup_field = "key"
