@@ -68,7 +68,7 @@ def test_reloading_tracker_links_updates_only_what_changed(tmp_path):
         ('tracker_labels = [" "]', "line 12: milestones[1].tracker_labels: expected a list of"),
         (
             'tracker_labels = ["f44\\nf45"]',
-            "line 12: milestones[1].tracker_labels: expected a list of names on one line each",
+            "line 12: milestones[1].tracker_labels: contains a line break (U+000A) after 'f44'",
         ),
         (
             'tracker_labels = ["f44", "f44"]',

@@ -124,7 +124,7 @@ def test_milestone_page_shows_its_linked_issues_and_a_link_to_the_upstream_list(
     html = client.get("/milestones/clean-dev-pipeline/").content.decode()
 
     assert "2 of 3</strong> linked issues closed" in html
-    assert "“Fedora 44”" in html
+    assert "“<bdi>Fedora 44</bdi>”" in html
     assert 'href="/trackers/issues/?label=area%2Finstall"' in html
     assert "2 of 3 issues closed" in html  # the progress
 
