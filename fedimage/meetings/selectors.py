@@ -305,3 +305,13 @@ def _as_change(entry: LogEntry) -> Change:
         words=entry.words,
         detail=entry.detail,
     )
+
+
+def rejected_at(*, ids: list[int]) -> dict[int, datetime]:
+    """When the meeting rejected each of these blockers it rejects today (charts stop counting
+    them as open from then on); a verdict with no time counts from the start."""
+    rows = BlockerReview.objects.filter(blocker_id__in=ids, state=ReviewState.REJECTED)
+    return {
+        blocker_id: decided_at or datetime.min.replace(tzinfo=timezone.get_current_timezone())
+        for blocker_id, decided_at in rows.values_list("blocker_id", "decided_at")
+    }

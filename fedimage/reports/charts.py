@@ -32,6 +32,7 @@ from fedimage.initiative.selectors import (
     release_blocker_ids,
     release_queryset,
 )
+from fedimage.meetings.selectors import rejected_at
 
 SVG_NS = "http://www.w3.org/2000/svg"
 WIDTH, HEIGHT = 640, 240
@@ -215,26 +216,35 @@ def _value_at(timeline: list, when: datetime):
     return timeline[1][i - 1] if i else None
 
 
+def _open_at(timeline: list, rejected: datetime | None, when: datetime) -> bool:
+    """Whether a blocker was open at `when`: filed, not closed, not yet rejected."""
+    status = _value_at(timeline, when)
+    if status is None or status in CLOSED_BLOCKER_STATUSES:
+        return False
+    return rejected is None or when < rejected
+
+
 def open_blockers_chart(
     *, user, releases: list[Release], times: list[datetime], key: str = "chart-blockers"
 ) -> Chart:
     """Open blockers over time, one line per release (a blocker counts for each release)."""
     links = blocker_release_links(user=user, releases=releases)
     timelines = _timeline(blocker_status_history(ids=list(links)))
+    rejected = rejected_at(ids=list(links))
     series = []
     for release in releases:
-        mine = [timelines[i] for i, rel in links.items() if release.pk in rel and i in timelines]
-        values = []
-        for when in times:
-            states = (_value_at(t, when) for t in mine)
-            values.append(
-                sum(1 for s in states if s is not None and s not in CLOSED_BLOCKER_STATUSES)
-            )
+        mine = [i for i, rel in links.items() if release.pk in rel and i in timelines]
+        values = [
+            sum(1 for i in mine if _open_at(timelines[i], rejected.get(i), when)) for when in times
+        ]
         series.append(Series(release.name, values))
     return line_chart(
         key=key,
         title="Open blockers per release",
-        description="Unresolved blockers against each release's milestones, week by week.",
+        description=(
+            "Unresolved blockers against each release's milestones, week by week "
+            "(a blocker the meeting rejected stops counting when it was rejected)."
+        ),
         times=times,
         series=series,
         unit="open blockers",
@@ -247,22 +257,25 @@ def blocker_burnup_chart(
     """Blockers against one release: filed and closed to date (burn-up), and still open."""
     ids = release_blocker_ids(user=user, release=release)
     timelines = _timeline(blocker_status_history(ids=ids))
+    rejected = rejected_at(ids=list(ids))
     filed, closed, still_open = [], [], []
     for when in times:
-        states = [_value_at(t, when) for t in timelines.values()]
-        known = [s for s in states if s is not None]
-        done = sum(1 for s in known if s in CLOSED_BLOCKER_STATUSES)
+        known = [i for i, t in timelines.items() if _value_at(t, when) is not None]
+        done = sum(1 for i in known if not _open_at(timelines[i], rejected.get(i), when))
         filed.append(len(known))
         closed.append(done)
         still_open.append(len(known) - done)
     return line_chart(
         key=key,
         title=f"Blockers against {release.name}: burn-up",
-        description=f"Blockers against {release.name} filed and closed to date, and still open.",
+        description=(
+            f"Blockers against {release.name} filed, and closed or rejected by the meeting, "
+            "to date, and still open."
+        ),
         times=times,
         series=[
             Series("Filed to date", filed),
-            Series("Closed to date", closed),
+            Series("Closed or rejected to date", closed),
             Series("Open", still_open),
         ],
         unit="blockers",

@@ -14,6 +14,8 @@ from fedimage.initiative.services import (
     migration_set_stage,
     milestone_set_status,
 )
+from fedimage.meetings import services as meeting_services
+from fedimage.meetings.models import Meeting
 from fedimage.reports import charts
 from tests.meetings.conftest import T0
 
@@ -91,9 +93,32 @@ def test_release_burnup_counts_filed_and_closed_to_date(initiative, clock, membe
     values = {k: [v for _d, v in pts] for k, pts in series_values(parse(chart)).items()}
     assert values == {
         "Filed to date": [0, 2, 2, 2, 2],
-        "Closed to date": [0, 0, 0, 1, 1],
+        "Closed or rejected to date": [0, 0, 0, 1, 1],
         "Open": [0, 2, 2, 1, 1],
     }
+
+
+def test_a_blocker_the_meeting_rejects_stops_counting_as_open_from_then(
+    initiative, clock, member, lead, times
+):
+    f45 = Milestone.objects.get(key="production-base-images")
+    clock.set(T0 - 3 * WEEK)
+    rejected = blocker_file(reporter=member, title="Not a blocker after all", milestones=[f45])
+    blocker_file(reporter=member, title="A real one", milestones=[f45])
+    meeting = Meeting.objects.create(starts_at=T0 - 2 * WEEK, chair=lead)
+    clock.set(T0 - 2 * WEEK + timedelta(hours=1))
+    meeting_services.vote_cast(blocker=rejected, user=member, value=-1)
+    meeting_services.review_decide(
+        blocker=rejected, meeting=meeting, user=lead, state="rejected", reason="works as designed"
+    )
+    release = Release.objects.get(key="f45")
+
+    chart = charts.open_blockers_chart(user=member, releases=[release], times=times)
+    assert [v for _d, v in series_values(parse(chart))["Fedora 45"]] == [0, 2, 2, 1, 1]
+    burnup = charts.blocker_burnup_chart(user=member, release=release, times=times)
+    values = {k: [v for _d, v in pts] for k, pts in series_values(parse(burnup)).items()}
+    assert values["Closed or rejected to date"] == [0, 0, 0, 1, 1]
+    assert values["Open"] == [0, 2, 2, 1, 1]
 
 
 def test_milestone_progress_follows_status_history(initiative, clock, lead, times):
