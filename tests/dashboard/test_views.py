@@ -271,6 +271,22 @@ def test_filing_form_takes_a_justification_for_the_weekly_review(member_client, 
     assert "Nothing ships to rawhide until this is fixed." in page
 
 
+def test_a_justification_is_markdown_shown_as_the_description_is(member_client, initiative):
+    response = member_client.post(
+        reverse("dashboard:blocker-create"),
+        {
+            "title": "Konflux release race",
+            "severity": "critical",
+            "category": "konflux",
+            "justification": "Blocks **every** F45 upgrade <script>alert(1)</script>",
+        },
+    )
+    page = member_client.get(response["Location"]).content.decode()
+    assert "Blocks <strong>every</strong> F45 upgrade" in page
+    assert page.count("**every**") == 1  # only in the form that edits it
+    assert "<script>alert(1)</script>" not in page
+
+
 def test_second_page_of_the_blocker_list_keeps_the_unresolved_default(client, member, initiative):
     for i in range(30):
         blocker_file(reporter=member, title=f"Open blocker {i:02}")
