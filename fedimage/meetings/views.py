@@ -51,6 +51,21 @@ def _form_errors(request: HttpRequest, form) -> None:
             messages.error(request, f"{label}: {error}" if label else error)
 
 
+def _form_post(request: HttpRequest, form, act, back: str) -> HttpResponse:
+    """Validate a posted form, call `act(cleaned_data)` (it returns the success message; a
+    ValidationError becomes an error message, nothing changed), then go back."""
+    if form.is_valid():
+        try:
+            done = act(form.cleaned_data)
+        except ValidationError as exc:
+            messages.error(request, " ".join(exc.messages))
+        else:
+            messages.success(request, done)
+    else:
+        _form_errors(request, form)
+    return _back(request, back)
+
+
 @require_http_methods(["GET", "POST"])
 def meeting_list(request: HttpRequest) -> HttpResponse:
     form = MeetingForm()
@@ -226,19 +241,12 @@ def review_decide(request: HttpRequest, pk: int, blocker_pk: int) -> HttpRespons
     meeting = selectors.meeting_get(pk=pk)
     require(request.user, "meetings.decide_review")
     blocker = blocker_get(user=request.user, pk=blocker_pk)
-    form = ReviewDecisionForm(request.POST)
-    if form.is_valid():
-        try:
-            services.review_decide(
-                blocker=blocker, meeting=meeting, user=request.user, **form.cleaned_data
-            )
-        except ValidationError as exc:
-            messages.error(request, " ".join(exc.messages))
-        else:
-            messages.success(request, f"Decision on #{blocker.pk} recorded.")
-    else:
-        _form_errors(request, form)
-    return _back(request, meeting.get_absolute_url())
+
+    def act(data: dict) -> str:
+        services.review_decide(blocker=blocker, meeting=meeting, user=request.user, **data)
+        return f"Decision on #{blocker.pk} recorded."
+
+    return _form_post(request, ReviewDecisionForm(request.POST), act, meeting.get_absolute_url())
 
 
 @login_required
@@ -246,39 +254,25 @@ def review_decide(request: HttpRequest, pk: int, blocker_pk: int) -> HttpRespons
 def vote(request: HttpRequest, blocker_pk: int) -> HttpResponse:
     """Cast or change one's vote on a blocker, from its page or from a meeting."""
     blocker = blocker_get(user=request.user, pk=blocker_pk)
-    form = VoteForm(request.POST)
-    if form.is_valid():
-        try:
-            cast, created = services.vote_cast(
-                blocker=blocker, user=request.user, **form.cleaned_data
-            )
-        except ValidationError as exc:
-            messages.error(request, " ".join(exc.messages))
-        else:
-            verb = "recorded" if created else "changed"
-            messages.success(
-                request, f"Your vote {cast.get_value_display()} on #{blocker.pk} is {verb}."
-            )
-    else:
-        _form_errors(request, form)
-    return _back(request, blocker.get_absolute_url())
+
+    def act(data: dict) -> str:
+        cast, created = services.vote_cast(blocker=blocker, user=request.user, **data)
+        verb = "recorded" if created else "changed"
+        return f"Your vote {cast.get_value_display()} on #{blocker.pk} is {verb}."
+
+    return _form_post(request, VoteForm(request.POST), act, blocker.get_absolute_url())
 
 
 @login_required
 @require_POST
 def justify(request: HttpRequest, blocker_pk: int) -> HttpResponse:
     blocker = blocker_get(user=request.user, pk=blocker_pk)
-    form = JustificationForm(request.POST)
-    if form.is_valid():
-        try:
-            services.review_justify(blocker=blocker, user=request.user, **form.cleaned_data)
-        except ValidationError as exc:
-            messages.error(request, " ".join(exc.messages))
-        else:
-            messages.success(request, "Justification saved.")
-    else:
-        _form_errors(request, form)
-    return _back(request, blocker.get_absolute_url())
+
+    def act(data: dict) -> str:
+        services.review_justify(blocker=blocker, user=request.user, **data)
+        return "Justification saved."
+
+    return _form_post(request, JustificationForm(request.POST), act, blocker.get_absolute_url())
 
 
 @login_required
@@ -287,19 +281,12 @@ def review_defer(request: HttpRequest, pk: int) -> HttpResponse:
     """A backlog: review the first blockers now and leave the rest to the next meeting."""
     meeting = selectors.meeting_get(pk=pk)
     require(request.user, "meetings.run")
-    form = DeferForm(request.POST)
-    if form.is_valid():
-        try:
-            rest = services.review_defer_rest(
-                meeting=meeting, user=request.user, keep=form.cleaned_data["keep"]
-            )
-        except ValidationError as exc:
-            messages.error(request, " ".join(exc.messages))
-        else:
-            messages.success(request, f"{len(rest)} left to the next meeting.")
-    else:
-        _form_errors(request, form)
-    return _back(request, meeting.get_absolute_url())
+
+    def act(data: dict) -> str:
+        rest = services.review_defer_rest(meeting=meeting, user=request.user, keep=data["keep"])
+        return f"{len(rest)} left to the next meeting."
+
+    return _form_post(request, DeferForm(request.POST), act, meeting.get_absolute_url())
 
 
 @login_required
@@ -307,14 +294,9 @@ def review_defer(request: HttpRequest, pk: int) -> HttpResponse:
 def action_owner(request: HttpRequest, item_pk: int) -> HttpResponse:
     item = selectors.action_item_get(pk=item_pk)
     require(request.user, "meetings.assign_action_item")
-    form = ActionOwnerForm(request.POST)
-    if form.is_valid():
-        try:
-            services.action_item_reassign(item=item, user=request.user, **form.cleaned_data)
-        except ValidationError as exc:
-            messages.error(request, " ".join(exc.messages))
-        else:
-            messages.success(request, "Action item reassigned.")
-    else:
-        _form_errors(request, form)
-    return _back(request, item.meeting.get_absolute_url())
+
+    def act(data: dict) -> str:
+        services.action_item_reassign(item=item, user=request.user, **data)
+        return "Action item reassigned."
+
+    return _form_post(request, ActionOwnerForm(request.POST), act, item.meeting.get_absolute_url())
