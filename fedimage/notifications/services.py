@@ -26,6 +26,7 @@ from django.utils import timezone
 from fedimage.core import outbox
 from fedimage.core.permissions import require, require_user
 from fedimage.core.retention import delete_in_batches
+from fedimage.core.text import visible
 from fedimage.health.models import TagState
 from fedimage.initiative.models import Blocker, Milestone, MilestoneStatus, Severity
 from fedimage.meetings.models import ActionItem
@@ -289,12 +290,19 @@ def _finish(
 
 
 def message_text(event: Event) -> str:
-    lines = [event.subject]
+    """The notice's text: titles and bodies come from people and trackers, so their bidi and
+    control characters travel as visible markers (⟨U+202E⟩), as the pages show them."""
+    lines = [subject_line(event)]
     if event.body:
-        lines.append(event.body)
+        lines.append(visible(event.body))
     if event.url:
         lines.append(settings.NOTIFICATIONS_SITE_URL.rstrip("/") + event.url)
     return "\n".join(lines)
+
+
+def subject_line(event: Event) -> str:
+    """The subject on one line (a mail header cannot hold a line break), controls visible."""
+    return " ".join(visible(event.subject).split())
 
 
 def _matrix_token() -> str:
@@ -337,7 +345,7 @@ def _send_email(notification: Notification) -> str:
     event = notification.event
     try:
         send_mail(
-            subject=f"[fedimage] {event.subject}",
+            subject=f"[fedimage] {subject_line(event)}",
             message=message_text(event),
             from_email=None,
             recipient_list=[address],

@@ -280,3 +280,33 @@ def test_pending_notifications_whose_task_was_lost_are_queued_again(homeserver):
     Notification.objects.filter(pk=old.pk).update(created_at=timezone.now() - timedelta(hours=1))
 
     assert services.pending_to_redeliver() == [old.pk]
+
+
+def test_bidi_and_control_characters_reach_matrix_and_mail_as_visible_markers(
+    homeserver: MatrixHomeserver, member
+):
+    member.email = "stakeholder@example.org"
+    member.save()
+    room_subscription()
+    email_subscription(member)
+    event = services.event_record(
+        kind=EventKind.BLOCKER_CRITICAL,
+        subject="Critical blocker filed: #9 fix \u202eexe.txt\nand more",
+        body="Reported by \x1b[31mred\x1b[0m.\nSecond line.",
+        url="/blockers/9/",
+    )
+
+    for notification in event.notifications.order_by("pk"):
+        assert deliver.apply(args=[notification.pk]).get() == "sent"
+
+    [request] = homeserver.requests
+    assert request.body["body"] == (
+        "Critical blocker filed: #9 fix ⟨U+202E⟩exe.txt and more\n"
+        "Reported by ⟨U+001B⟩[31mred⟨U+001B⟩[0m.\nSecond line.\n"
+        "https://fedimage.example.org/blockers/9/"
+    )
+    [message] = mail.outbox
+    assert message.subject == "[fedimage] Critical blocker filed: #9 fix ⟨U+202E⟩exe.txt and more"
+    assert "\u202e" not in message.body
+    assert "\x1b" not in message.body
+    assert "⟨U+202E⟩exe.txt" in message.body
