@@ -124,3 +124,51 @@ def test_the_shipped_initiative_file_watches_the_official_images() -> None:
     assert bootc.tags == ["rawhide", "44", "45"]
     assert WatchedImage.objects.get(key="fedora-coreos").base == bootc
     assert not WatchedImage.objects.filter(insecure=True).exists()
+
+
+# GPG simple signing (CoreOS): noted, and expected only when a lookaside is configured.
+
+UNSIGNED = """
+[[images]]
+key = "fedora-coreos"
+name = "Fedora CoreOS"
+registry = "quay.io"
+repository = "fedora/fedora-coreos"
+tags = ["stable"]
+arches = ["amd64"]
+"""
+
+
+def test_gpg_signing_without_a_lookaside_is_noted_and_not_expected(tmp_path: Path):
+    load(tmp_path, UNSIGNED + 'signature = true\nsignature_kind = "gpg"\n')
+    image = WatchedImage.objects.get()
+    assert (image.signature_kind, image.signature_expected) == ("gpg", False)
+
+
+def test_gpg_signing_with_a_lookaside_is_expected(tmp_path: Path):
+    lookaside = "https://ostree.fedoraproject.org/lookaside"
+    load(tmp_path, UNSIGNED + f'signature_kind = "gpg"\nsignature_lookaside = "{lookaside}"\n')
+    image = WatchedImage.objects.get()
+    assert image.signature_expected
+    assert image.signature_lookaside == lookaside
+
+
+@pytest.mark.parametrize(
+    ("extra", "error"),
+    [
+        ('signature_kind = "pgp"\n', "images[1].signature_kind: 'pgp' is not one of cosign, gpg"),
+        (
+            'signature_lookaside = "https://example.org/sigs"\n',
+            'images[1].signature_lookaside: only signature_kind = "gpg" has a lookaside',
+        ),
+        (
+            'signature_kind = "gpg"\nsignature_lookaside = "ftp://example.org"\n',
+            "is not an http(s) URL",
+        ),
+    ],
+)
+def test_bad_signature_settings_are_refused_with_the_line(tmp_path: Path, extra, error):
+    with pytest.raises(InitiativeFileError, match=r"line \d+: ") as caught:
+        load(tmp_path, UNSIGNED + extra)
+    assert error in str(caught.value)
+    assert not WatchedImage.objects.exists()

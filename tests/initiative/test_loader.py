@@ -272,3 +272,96 @@ def test_loader_rejects_what_only_the_database_would_catch(tmp_path, mutation, e
 def test_loader_reports_a_directory_instead_of_a_file(tmp_path):
     with pytest.raises(InitiativeFileError, match="cannot be read"):
         load_initiative_file(tmp_path)
+
+
+# Tracker links: `tracker_labels` and `tracker_milestones` of milestones and subprojects.
+
+LINKED = """\
+[initiative]
+name = "Test initiative"
+
+[[releases]]
+key = "f44"
+name = "Fedora 44"
+
+[[milestones]]
+key = "pipeline"
+release = "f44"
+title = "A clean development pipeline"
+tracker_labels = ["f44", "area/install"]
+tracker_milestones = ["Fedora 44"]
+
+[[subprojects]]
+key = "coreos"
+name = "Fedora CoreOS"
+tracker_labels = ["coreos"]
+"""
+
+
+def test_loader_stores_tracker_labels_and_milestones(tmp_path):
+    load_initiative_file(write(tmp_path, LINKED))
+
+    milestone = Milestone.objects.get(key="pipeline")
+    assert milestone.tracker_labels == ["f44", "area/install"]
+    assert milestone.tracker_milestones == ["Fedora 44"]
+    coreos = Subproject.objects.get(key="coreos")
+    assert (coreos.tracker_labels, coreos.tracker_milestones) == (["coreos"], [])
+
+
+def test_reloading_tracker_links_updates_only_what_changed(tmp_path):
+    load_initiative_file(write(tmp_path, LINKED))
+    again = load_initiative_file(write(tmp_path, LINKED))
+    changed = load_initiative_file(
+        write(tmp_path, LINKED.replace('["Fedora 44"]', '["Fedora 44", "Fedora 45"]'))
+    )
+
+    assert again.unchanged == {"releases": 1, "milestones": 1, "subprojects": 1}
+    assert changed.updated == {"milestones": 1}
+    assert Milestone.objects.get(key="pipeline").tracker_milestones == ["Fedora 44", "Fedora 45"]
+
+
+@pytest.mark.parametrize(
+    ("line", "message"),
+    [
+        ('tracker_labels = "f44"', "line 12: milestones[1].tracker_labels: expected a list"),
+        ("tracker_labels = [44]", "line 12: milestones[1].tracker_labels: expected a list of"),
+        ('tracker_labels = [" "]', "line 12: milestones[1].tracker_labels: expected a list of"),
+        (
+            'tracker_labels = ["f44\\nf45"]',
+            "line 12: milestones[1].tracker_labels: contains a line break (U+000A) after 'f44'",
+        ),
+        (
+            'tracker_labels = ["f44", "f44"]',
+            "line 12: milestones[1].tracker_labels: 'f44' is listed",
+        ),
+        (
+            f'tracker_milestones = ["{"x" * 301}"]',
+            "line 12: milestones[1].tracker_milestones: 'xxxx",
+        ),
+        (
+            "tracker_labels = [" + ", ".join(f'"l{i}"' for i in range(21)) + "]",
+            "line 12: milestones[1].tracker_labels: at most 20 names",
+        ),
+        (
+            'tracker_labels = ["f44"]\nmigration_stage = "beta"',
+            "line 12: milestones[1].tracker_labels: progress counts either the subprojects",
+        ),
+    ],
+    ids=["string", "number", "blank", "line-break", "twice", "too-long", "too-many", "stage"],
+)
+def test_malformed_tracker_links_are_rejected_with_their_line(line, message):
+    text = LINKED.replace(
+        'tracker_labels = ["f44", "area/install"]\ntracker_milestones = ["Fedora 44"]', line
+    )
+
+    with pytest.raises(InitiativeFileError) as exc:
+        parse(text)
+
+    assert str(exc.value).startswith(message)
+
+
+def test_subproject_tracker_links_are_validated_like_a_milestones():
+    text = LINKED.replace('tracker_labels = ["coreos"]', 'tracker_milestones = "Fedora 44"')
+
+    with pytest.raises(InitiativeFileError, match=r"^line 18: subprojects\[1\]\.tracker_mile"):
+        parse(text)

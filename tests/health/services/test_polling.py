@@ -325,3 +325,32 @@ def test_an_unchanged_poll_costs_the_same_few_statements_whatever_the_number_of_
     assert statements[0] == statements[1] <= 6  # and a savepoint around the two writes
     assert Sample.objects.filter(tag__image=many).count() == 2 * len(tags)
     assert {s.state for s in TagState.objects.filter(image=many)} == {HealthState.DEGRADED}
+
+
+def test_a_gpg_signed_tag_is_checked_on_its_lookaside(registry, pusher, repo, stub_server, now):
+    """GPG simple signing (CoreOS) is checked on the lookaside the image names."""
+    pushed = pusher.push_multiarch(
+        repo, "44", architectures=("amd64", "arm64"), created=now.isoformat()
+    )
+    image = WatchedImageFactory(
+        registry=registry.host,
+        repository=repo,
+        signature_expected=True,
+        signature_kind="gpg",
+        signature_lookaside=f"{stub_server.url}/lookaside",
+    )
+    image_poll(image=image, now=now)
+    state = TagState.objects.get(image=image)
+    assert state.state == HealthState.DEGRADED
+    assert "no GPG simple signature on the lookaside" in state.reason
+
+    algorithm, hex_digest = pushed.digest.split(":")
+    stub_server.route(
+        "GET",
+        f"/lookaside/{repo}@{algorithm}={hex_digest}/signature-1",
+        StubResponse(200, body=b"\x89\x02\x1c\x04 a simple signing blob"),
+    )
+    image_poll(image=image, now=now + timedelta(hours=1))
+    state.refresh_from_db()
+    assert state.state == HealthState.HEALTHY
+    assert state.signed is True

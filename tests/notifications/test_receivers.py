@@ -1,4 +1,5 @@
-"""Events are recorded by the services that cause them, in their transaction, once each."""
+"""Events are recorded, when the services below send their domain events, in the sender's
+transaction, once each."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from fedimage.core import pagecache
+from fedimage.health.services import image_poll
 from fedimage.initiative.models import Milestone, MilestoneStatus, Severity
 from fedimage.initiative.services import blocker_file, blocker_update, milestone_set_status
 from fedimage.meetings.models import ActionStatus
@@ -20,6 +22,9 @@ from fedimage.meetings.services import (
 )
 from fedimage.meetings.tasks import action_items_due
 from fedimage.notifications.models import Channel, Event, EventKind, Notification, Subscription
+from tests.health.conftest import pusher, registry, repo  # noqa: F401 - fixtures
+from tests.health.factories import WatchedImageFactory
+from tests.health.oci import TWO_ARCHES, iso
 
 pytestmark = pytest.mark.django_db
 
@@ -165,3 +170,31 @@ def test_an_action_item_due_is_mailed_to_its_owner_only_and_posted_to_rooms(
     assert action_items_due() == 1
 
     assert set(Notification.objects.values_list("subscription", flat=True)) == {room.pk, owners.pk}
+
+
+def test_an_image_turning_unhealthy_and_recovering_are_one_event_each(registry, pusher, repo):  # noqa: F811
+    now = timezone.now()
+    Subscription.objects.create(
+        kind=EventKind.IMAGE_UNHEALTHY, channel=Channel.MATRIX, room="!ops:example.org"
+    )
+    pusher.push_multiarch(
+        repo, "44", architectures=TWO_ARCHES, created=iso(now - timedelta(days=3))
+    )
+    image = WatchedImageFactory(registry=registry.host, repository=repo)
+
+    image_poll(image=image, now=now)
+    image_poll(image=image, now=now + timedelta(hours=1))
+    pusher.push_multiarch(
+        repo, "44", architectures=TWO_ARCHES, created=iso(now + timedelta(hours=2))
+    )
+    image_poll(image=image, now=now + timedelta(hours=3))
+
+    unhealthy, recovered = Event.objects.order_by("pk")
+    ref = f"{image.reference}:44"
+    assert (unhealthy.kind, unhealthy.subject) == (EventKind.IMAGE_UNHEALTHY, f"{ref} is stale")
+    assert (recovered.kind, recovered.subject) == (
+        EventKind.IMAGE_RECOVERED,
+        f"{ref} is healthy again",
+    )
+    assert unhealthy.notifications.count() == 1
+    assert recovered.notifications.count() == 0
