@@ -13,6 +13,8 @@ class EventKind(models.TextChoices):
     IMAGE_UNHEALTHY = "image_unhealthy", "An image turning unhealthy"
     IMAGE_RECOVERED = "image_recovered", "An image recovering"
     ACTION_ITEM_DUE = "action_item_due", "An action item due"
+    ACTION_ITEM_ASSIGNED = "action_item_assigned", "An action item given to someone"
+    MILESTONE_PLAN_CHANGED = "milestone_plan_changed", "A milestone's date or owner changed"
 
 
 class Channel(models.TextChoices):

@@ -36,6 +36,16 @@ def on_action_item_due(*, item, today, **kwargs: Any) -> None:
     services.notify_action_item_due(item=item, today=today)
 
 
+def on_action_item_assigned(*, item, previous_owner, **kwargs: Any) -> None:
+    services.notify_action_item_assigned(item=item, previous_owner=previous_owner)
+
+
+def on_milestone_plan_changed(*, milestone, old_target_date, old_owner: str, **kwargs: Any) -> None:
+    services.notify_milestone_plan_changed(
+        milestone=milestone, old_target_date=old_target_date, old_owner=old_owner
+    )
+
+
 def connect() -> None:
     """Subscribe to the domain events (idempotent: each receiver is connected once)."""
     for signal, receiver in (
@@ -43,6 +53,8 @@ def connect() -> None:
         (initiative_events.blocker_changed, on_blocker_changed),
         (initiative_events.milestone_status_set, on_milestone_status_set),
         (health_events.tag_checked, on_tag_checked),
+        (initiative_events.milestone_plan_changed, on_milestone_plan_changed),
         (meeting_events.action_item_due, on_action_item_due),
+        (meeting_events.action_item_assigned, on_action_item_assigned),
     ):
         signal.connect(receiver, dispatch_uid=f"notifications.{receiver.__name__}")

@@ -172,6 +172,42 @@ def notify_action_item_due(*, item: ActionItem, today: date) -> Event | None:
     )
 
 
+def notify_action_item_assigned(*, item: ActionItem, previous_owner: AuthUser | None) -> Event:
+    """An action item was given to someone: to the new owner's e-mail and the subscribed rooms."""
+    taken = f", taken over from {previous_owner}" if previous_owner is not None else ""
+    due = f" (due {item.due_date:%Y-%m-%d})" if item.due_date else ""
+    return event_record(
+        kind=EventKind.ACTION_ITEM_ASSIGNED,
+        subject=f"Action item for {item.owner}{taken}: {item.text}{due}"[:300],
+        body=f"From {item.meeting}.",
+        url=item.meeting.get_absolute_url(),
+        recipient=item.owner,
+    )
+
+
+def notify_milestone_plan_changed(
+    *, milestone: Milestone, old_target_date: date | None, old_owner: str
+) -> Event | None:
+    """A lead moved a milestone's target date or gave it another owner (no change, no news)."""
+    changes = []
+    if milestone.target_date != old_target_date:
+        changes.append(f"target date {_day(old_target_date)} → {_day(milestone.target_date)}")
+    if milestone.owner != old_owner:
+        changes.append(f"owner {old_owner or 'nobody'} → {milestone.owner or 'nobody'}")
+    if not changes:
+        return None
+    return event_record(
+        kind=EventKind.MILESTONE_PLAN_CHANGED,
+        subject=f"Milestone replanned: {milestone.title}",
+        body="; ".join(changes).capitalize() + ".",
+        url=milestone.get_absolute_url(),
+    )
+
+
+def _day(value: date | None) -> str:
+    return f"{value:%Y-%m-%d}" if value else "none"
+
+
 def pending_to_redeliver(*, now=None) -> list[int]:
     """Pending notifications whose task was lost (no attempt in a while and no lease held)."""
     now = now or timezone.now()

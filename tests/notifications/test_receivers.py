@@ -12,10 +12,16 @@ from django.utils import timezone
 from fedimage.core import pagecache
 from fedimage.health.services import image_poll
 from fedimage.initiative.models import Milestone, MilestoneStatus, Severity
-from fedimage.initiative.services import blocker_file, blocker_update, milestone_set_status
+from fedimage.initiative.services import (
+    blocker_file,
+    blocker_update,
+    milestone_edit_plan,
+    milestone_set_status,
+)
 from fedimage.meetings.models import ActionStatus
 from fedimage.meetings.services import (
     action_item_add,
+    action_item_reassign,
     action_item_set_status,
     action_items_due_announce,
     meeting_schedule,
@@ -198,3 +204,42 @@ def test_an_image_turning_unhealthy_and_recovering_are_one_event_each(registry, 
     )
     assert unhealthy.notifications.count() == 1
     assert recovered.notifications.count() == 0
+
+
+def test_an_action_item_given_or_reassigned_is_mailed_to_its_new_owner_and_posted_to_rooms(
+    meeting, lead, member, other_member
+):
+    room = subscribe_room(EventKind.ACTION_ITEM_ASSIGNED)
+    members = subscribe_email(member, EventKind.ACTION_ITEM_ASSIGNED)
+    others = subscribe_email(other_member, EventKind.ACTION_ITEM_ASSIGNED)
+    item = action_item_add(
+        meeting=meeting, user=lead, owner=member, text="ping releng", due_date=date(2030, 1, 9)
+    )
+    action_item_reassign(item=item, user=lead, owner=other_member)
+    action_item_reassign(item=item, user=lead, owner=other_member)  # already theirs: no news
+
+    given, reassigned = events(EventKind.ACTION_ITEM_ASSIGNED)
+    assert given.subject == "Action item for stakeholder: ping releng (due 2030-01-09)"
+    assert reassigned.subject == (
+        f"Action item for {other_member}, taken over from stakeholder: ping releng (due 2030-01-09)"
+    )
+    assert {n.subscription_id for n in given.notifications.all()} == {room.pk, members.pk}
+    assert {n.subscription_id for n in reassigned.notifications.all()} == {room.pk, others.pk}
+
+
+def test_a_milestone_replanned_is_an_event_naming_what_moved(initiative, lead):
+    subscribe_room(EventKind.MILESTONE_PLAN_CHANGED)
+    milestone = Milestone.objects.exclude(target_date=None).first()
+    old_date, old_owner = milestone.target_date, milestone.owner
+
+    milestone_edit_plan(milestone=milestone, user=lead, target_date=old_date, owner=old_owner)
+    milestone_edit_plan(
+        milestone=milestone, user=lead, target_date=date(2031, 5, 1), owner="releng"
+    )
+
+    [event] = events(EventKind.MILESTONE_PLAN_CHANGED)
+    assert event.subject == f"Milestone replanned: {milestone.title}"
+    assert event.body == (
+        f"Target date {old_date:%Y-%m-%d} → 2031-05-01; owner {old_owner or 'nobody'} → releng."
+    )
+    assert Notification.objects.filter(event=event).count() == 1
