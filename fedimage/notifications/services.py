@@ -172,7 +172,9 @@ def notify_action_item_due(*, item: ActionItem, today: date) -> Event | None:
     )
 
 
-def notify_action_item_assigned(*, item: ActionItem, previous_owner: AuthUser | None) -> Event:
+def notify_action_item_assigned(
+    *, item: ActionItem, previous_owner: AuthUser | None
+) -> Event | None:
     """An action item was given to someone: to the new owner's e-mail and the subscribed rooms."""
     taken = f", taken over from {previous_owner}" if previous_owner is not None else ""
     due = f" (due {item.due_date:%Y-%m-%d})" if item.due_date else ""
