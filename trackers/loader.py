@@ -23,102 +23,129 @@ from __future__ import annotations
 
 import ipaddress
 import re
-from collections.abc import Mapping
-from typing import Any
+from typing import Annotated, Any, Self
 from urllib.parse import urlsplit
 
-from fedimage.core.initiative_file import LoadReport, Locator, Reader, Section, array, unique
+from pydantic import AfterValidator, ValidationInfo, model_validator
+
+from fedimage.core.file_schema import (
+    FileSchema,
+    SmallInt,
+    Table,
+    known,
+    number_in_order,
+    one_of,
+    problem,
+    slug,
+    text,
+    unique,
+)
+from fedimage.core.initiative_file import LoadReport, Section, upsert_by_key
 from fedimage.initiative.models import Subproject
 from trackers.models import GITHUB_API, TrackerKind, TrackerSource
 
 SECTION = "trackers"
 DEFAULT_BASE_URLS = {"gitlab": "https://gitlab.com", "github": GITHUB_API}
-ALLOWED = {
-    "name", "kind", "base_url", "project", "group", "board", "token_env", "webhook_secret_env",
-    "upstream", "subproject", "enabled", "order",
-}  # fmt: skip
 _ENV_RE = re.compile(r"^[A-Z_][A-Z0-9_]{0,99}$")
 _PART = r"[A-Za-z0-9_.][A-Za-z0-9_.-]*"
 _OWNER_NAME_RE = re.compile(rf"^{_PART}/{_PART}$")
 _GITLAB_PATH_RE = re.compile(rf"^{_PART}(/{_PART})*$")
+_NAME_THE_VARIABLE = (
+    "never put a secret in the file: name its environment variable "
+    "in token_env or webhook_secret_env"
+)
+# What moves a source to another project or board: its cursor, ETag and columns describe the
+# old one and are reset.
+MOVED = {"kind", "base_url", "project", "is_group", "board_id"}
 
 
-def parse_trackers(
-    loc: Locator, data: dict[str, Any], parsed: Mapping[str, Any]
-) -> list[dict[str, Any]]:
-    """Validate every `[[trackers]]` table; raise InitiativeFileError naming the line."""
-    subprojects = parsed["initiative"].subproject_keys
-    specs = []
-    for i, table in enumerate(array(loc, data, SECTION)):
-        r = Reader(loc, SECTION, i, table)
-        for secret in ("token", "secret", "webhook_secret", "password"):
-            if secret in r.table:
-                r.fail(
-                    secret,
-                    "never put a secret in the file: name its environment variable "
-                    "in token_env or webhook_secret_env",
-                )
-        r.only(ALLOWED)
-        kind = r.choice("kind", {k.value: k.value for k in TrackerKind}, None)
+def _env_name(value: str) -> str:
+    if value and not _ENV_RE.match(value):
+        raise problem(f"'{value}' is not an environment variable name like FEDIMAGE_TOKEN")
+    return value
+
+
+EnvName = Annotated[str, text(100), AfterValidator(_env_name)]
+
+
+class TrackerTable(Table):
+    """`[[trackers]]`: an issue tracker project (or GitLab group) fedimage syncs."""
+
+    refused = dict.fromkeys(("token", "secret", "webhook_secret", "password"), _NAME_THE_VARIABLE)
+
+    name: Annotated[str, slug()]
+    kind: Annotated[str, one_of({k.value: k.value for k in TrackerKind})] | None = None
+    base_url: Annotated[str, text(300)] = ""
+    project: Annotated[str, text(300, required=True)]
+    group: bool = False
+    board: int | None = None
+    token_env: EnvName = ""
+    webhook_secret_env: EnvName = ""
+    upstream: bool | None = None
+    subproject: Annotated[str, text(80)] = ""
+    enabled: bool = True
+    order: SmallInt | None = None
+
+    @model_validator(mode="after")
+    def consistent(self) -> Self:
+        kind = self.kind
         if kind is None:
-            r.fail(None, "'kind' is required (gitlab, github or forgejo)")
-        base_url = r.text("base_url", max_length=300).rstrip("/") or DEFAULT_BASE_URLS.get(kind, "")
-        if not base_url:
-            r.fail(None, f"'base_url' is required for {kind}")
-        _check_base_url(r, base_url)
-        project = r.text("project", required=True, max_length=300).strip("/")
-        group = r.get("group", bool, default=False)
+            raise problem("'kind' is required (gitlab, github or forgejo)")
+        self.base_url = self.base_url.rstrip("/") or DEFAULT_BASE_URLS.get(kind, "")
+        if not self.base_url:
+            raise problem(f"'base_url' is required for {kind}")
+        _check_base_url(self.base_url)
+        self.project = self.project.strip("/")
         if kind == "gitlab":
-            if not _GITLAB_PATH_RE.match(project):
-                r.fail("project", f"'{project}' is not a GitLab project or group path")
-        elif group:
-            r.fail("group", f"groups are a GitLab feature, not {kind}")
-        elif not _OWNER_NAME_RE.match(project):
-            r.fail("project", f"'{project}' is not a repository like owner/name")
-        board = r.get("board", int)
-        if board is not None and (kind != "gitlab" or not 1 <= board <= 2**31 - 1):
-            r.fail("board", "a GitLab board id (a positive integer)")
-        envs = {}
-        for key in ("token_env", "webhook_secret_env"):
-            value = r.text(key, max_length=100)
-            if value and not _ENV_RE.match(value):
-                r.fail(key, f"'{value}' is not an environment variable name like FEDIMAGE_TOKEN")
-            envs[key] = value
-        subproject = r.text("subproject", max_length=80)
-        if subproject and subproject not in subprojects:
-            r.fail("subproject", f"unknown subproject '{subproject}'")
-        order = r.small_int("order", i)
-        specs.append({
-            "name": r.slug("name"),
-            "kind": kind,
-            "base_url": base_url,
-            "project": project,
-            "is_group": group,
-            "board_id": board,
-            **envs,
-            "upstream": r.get("upstream", bool, default=kind == "github"),
-            "subproject": subproject or None,
-            "enabled": r.get("enabled", bool, default=True),
-            "order": order,
-        })  # fmt: skip
-    unique(loc, SECTION, [spec["name"] for spec in specs], key="name")
-    seen: dict[tuple[str, str, str], int] = {}
-    for i, spec in enumerate(specs):
-        identity = (spec["kind"], spec["base_url"], spec["project"])
-        if identity in seen:
-            r = Reader(loc, SECTION, i, data[SECTION][i])
-            r.fail("project", f"already declared by trackers[{seen[identity] + 1}]")
-        seen[identity] = i
-    return specs
+            if not _GITLAB_PATH_RE.match(self.project):
+                raise problem(f"'{self.project}' is not a GitLab project or group path", "project")
+        elif self.group:
+            raise problem(f"groups are a GitLab feature, not {kind}", "group")
+        elif not _OWNER_NAME_RE.match(self.project):
+            raise problem(f"'{self.project}' is not a repository like owner/name", "project")
+        if self.board is not None and (kind != "gitlab" or not 1 <= self.board <= 2**31 - 1):
+            raise problem("a GitLab board id (a positive integer)", "board")
+        if self.upstream is None:
+            self.upstream = kind == "github"
+        return self
+
+    def values(self) -> dict[str, Any]:
+        """The TrackerSource's fields (`subproject` still as a key)."""
+        values = self.model_dump(exclude={"group", "board"})
+        return {**values, "is_group": self.group, "board_id": self.board}
 
 
-def _check_base_url(r: Reader, url: str) -> None:
+class TrackersSchema(FileSchema):
+    """The `[[trackers]]` tables, keyed by `name`; each project declared once."""
+
+    trackers: list[TrackerTable] = []
+
+    @model_validator(mode="after")
+    def names_and_references(self, info: ValidationInfo) -> Self:
+        subprojects = (info.context or {})["initiative"].subproject_keys
+        unique(SECTION, [t.name for t in self.trackers], key="name")
+        number_in_order(self.trackers)
+        seen: dict[tuple[str | None, str, str], int] = {}
+        for i, t in enumerate(self.trackers):
+            known(t.subproject, subprojects, "subproject", SECTION, i, "subproject")
+            identity = (t.kind, t.base_url, t.project)
+            if identity in seen:
+                raise problem(
+                    f"already declared by trackers[{seen[identity] + 1}]", SECTION, i, "project"
+                )
+            seen[identity] = i
+        return self
+
+
+def _check_base_url(url: str) -> None:
     parts = urlsplit(url)
     if parts.scheme not in ("http", "https") or not parts.hostname or parts.query or parts.fragment:
-        r.fail("base_url", f"'{url}' is not an http(s) URL")
+        raise problem(f"'{url}' is not an http(s) URL", "base_url")
     # A token must never travel in clear text; plain HTTP is for local test servers only.
     if parts.scheme == "http" and not _is_loopback(parts.hostname or ""):
-        r.fail("base_url", "plain http:// is allowed only for loopback addresses (127.0.0.1)")
+        raise problem(
+            "plain http:// is allowed only for loopback addresses (127.0.0.1)", "base_url"
+        )
 
 
 def _is_loopback(host: str) -> bool:
@@ -130,36 +157,23 @@ def _is_loopback(host: str) -> bool:
         return False
 
 
-def apply_trackers(specs: list[dict[str, Any]], report: LoadReport) -> None:
+def apply_trackers(parsed: TrackersSchema, report: LoadReport) -> None:
     """Create or update the sources (inside the loader's transaction); disable dropped ones."""
     subprojects = {s.key: s for s in Subproject.objects.all()}
     existing = {s.name: s for s in TrackerSource.objects.all()}
-    for spec in specs:
-        values = {k: v for k, v in spec.items() if k not in ("name", "subproject")}
-        values["subproject"] = subprojects.get(spec["subproject"]) if spec["subproject"] else None
-        source = existing.get(spec["name"])
-        if source is None:
-            source = TrackerSource(name=spec["name"], **values)
-            source.full_clean()
-            source.save()
-            report.count("created", SECTION)
-            continue
-        changed = [name for name, value in values.items() if getattr(source, name) != value]
-        if not changed:
-            report.count("unchanged", SECTION)
-            continue
-        moved = {"kind", "base_url", "project", "is_group"} & set(changed)
-        for name in changed:
-            setattr(source, name, values[name])
-        update = list(changed)
-        if moved or "board_id" in changed:
-            # Another project or board: the cursor, ETag and columns describe the old one.
-            source.cursor, source.etag, source.board_columns, source.board_name = None, "", [], ""
-            update += ["cursor", "etag", "board_columns", "board_name"]
-        source.full_clean()
-        source.save(update_fields=update)
-        report.count("updated", SECTION)
-    names = {spec["name"] for spec in specs}
+    for spec in parsed.trackers:
+        values = spec.values()
+        values["subproject"] = subprojects[spec.subproject] if spec.subproject else None
+        upsert_by_key(
+            TrackerSource,
+            existing,
+            values,
+            key="name",
+            report=report,
+            kind=SECTION,
+            save=_save_source,
+        )
+    names = {spec.name for spec in parsed.trackers}
     dropped = TrackerSource.objects.exclude(name__in=names)
     dropped.filter(enabled=True).update(enabled=False)
     extra = list(dropped.values_list("name", flat=True))
@@ -167,11 +181,18 @@ def apply_trackers(specs: list[dict[str, Any]], report: LoadReport) -> None:
         report.not_in_file[SECTION] = extra
 
 
+def _save_source(source: TrackerSource, changed: list[str] | None) -> None:
+    if changed is None:
+        source.save()
+        return
+    update = list(changed)
+    if MOVED & set(changed):
+        # Another project or board: the cursor, ETag and columns describe the old one.
+        source.cursor, source.etag, source.board_columns, source.board_name = None, "", [], ""
+        update += ["cursor", "etag", "board_columns", "board_name"]
+    source.save(update_fields=update)
+
+
 TRACKERS = Section(
-    name=SECTION,
-    tables=(SECTION,),
-    reports=(SECTION,),
-    parse=parse_trackers,
-    apply=apply_trackers,
-    order=20,
+    name=SECTION, schema=TrackersSchema, reports=(SECTION,), apply=apply_trackers, order=20
 )

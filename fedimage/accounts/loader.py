@@ -11,30 +11,44 @@ Registered in AccountsConfig.ready().
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import Any
+from typing import Annotated
+
+from pydantic import AfterValidator
 
 from fedimage.accounts.models import FileRoles
 from fedimage.accounts.services import FAS_NAME_RE
-from fedimage.core.initiative_file import LoadReport, Locator, Reader, Section
+from fedimage.core.file_schema import FileSchema, Table, problem, strings
+from fedimage.core.initiative_file import LoadReport, Section
 
 KIND = "roles"
+FAS_NAMES = "FAS names (a letter, then letters, digits, . _ -)"
 
 
-def _names(r: Reader, key: str) -> list[str]:
-    values = r.get(key, list, default=[])
-    if not all(isinstance(v, str) and FAS_NAME_RE.match(v.strip()) for v in values):
-        r.fail(key, "expected a list of FAS names (a letter, then letters, digits, . _ -)")
-    return sorted({v.strip() for v in values})
+def _fas_name(name: str) -> None:
+    if not FAS_NAME_RE.match(name):
+        raise problem(f"expected a list of {FAS_NAMES}, got {name!r}")
 
 
-def parse_roles(loc: Locator, data: dict[str, Any], parsed: Mapping[str, Any]) -> dict[str, Any]:
-    r = Reader(loc, KIND, None, data.get(KIND, {}))
-    r.only({"lead_groups", "lead_users"})
-    return {"lead_groups": _names(r, "lead_groups"), "lead_users": _names(r, "lead_users")}
+def _sorted_once(names: list[str]) -> list[str]:
+    return sorted(set(names))
 
 
-def apply_roles(value: dict[str, Any], report: LoadReport) -> None:
+Names = Annotated[list[str], strings(FAS_NAMES, each=_fas_name), AfterValidator(_sorted_once)]
+
+
+class RolesTable(Table):
+    """`[roles]`: who the file makes a lead, besides the settings' groups and names."""
+
+    lead_groups: Names = []
+    lead_users: Names = []
+
+
+class RolesSchema(FileSchema):
+    roles: RolesTable
+
+
+def apply_roles(parsed: RolesSchema, report: LoadReport) -> None:
+    value = parsed.roles.model_dump()
     row = FileRoles.objects.select_for_update().first()
     if row is None:
         if value["lead_groups"] or value["lead_users"]:
@@ -49,4 +63,4 @@ def apply_roles(value: dict[str, Any], report: LoadReport) -> None:
     report.count("updated", KIND)
 
 
-ROLES = Section(name=KIND, tables=(KIND,), reports=(KIND,), parse=parse_roles, apply=apply_roles)
+ROLES = Section(name=KIND, schema=RolesSchema, reports=(KIND,), apply=apply_roles)

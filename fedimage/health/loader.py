@@ -26,19 +26,27 @@ from __future__ import annotations
 
 import ipaddress
 import re
-from collections.abc import Mapping
-from typing import Any
+from typing import Annotated, Self
+
+from pydantic import AfterValidator, ValidationInfo, model_validator
 
 from fedimage.core import samples
-from fedimage.core.initiative_file import (
-    InitiativeFileError,
-    LoadReport,
-    Locator,
-    Reader,
-    Section,
-    array,
+from fedimage.core.file_schema import (
+    FileSchema,
+    SmallInt,
+    Table,
+    between,
+    known,
+    number_in_order,
+    one_of,
+    problem,
+    slug,
+    strings,
+    text,
     unique,
+    url,
 )
+from fedimage.core.initiative_file import LoadReport, Section, upsert_by_key
 from fedimage.health.models import BaseEvidence, TagState, WatchedImage
 from fedimage.initiative.models import Milestone, Subproject
 
@@ -50,126 +58,121 @@ _HOST_RE = re.compile(r"^[a-z0-9]([a-z0-9.-]*[a-z0-9])?(:\d{1,5})?$")
 _REPO_PART = r"[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*"
 _REPO_RE = re.compile(rf"^{_REPO_PART}(?:/{_REPO_PART})*$")
 _TAG_RE = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9._-]{0,127}$")
-ALLOWED = {
-    "key", "name", "registry", "repository", "tags", "arches", "max_age_hours", "signature",
-    "subproject", "milestone", "base", "grace_hours", "insecure", "notes", "order",
-    "signature_kind", "signature_lookaside",
-}  # fmt: skip
 SIGNATURE_KINDS = {"cosign": "cosign", "gpg": "gpg"}
+A_YEAR_OF_HOURS = 24 * 366
 
 
-def parse_images(
-    loc: Locator, data: dict[str, Any], parsed: Mapping[str, Any]
-) -> list[dict[str, Any]]:
-    """Validate every `[[images]]` table; raise InitiativeFileError naming the line."""
-    subprojects = parsed["initiative"].subproject_keys
-    milestones = parsed["initiative"].milestone_keys
-    images = []
-    tables = array(loc, data, SECTION)
-    for i, table in enumerate(tables):
-        r = Reader(loc, SECTION, i, table)
-        r.only(ALLOWED)
-        registry = r.text("registry", required=True).lower()
-        if not _HOST_RE.match(registry):
-            r.fail("registry", f"'{registry}' is not a host name like quay.io or 127.0.0.1:5000")
-        repository = r.text("repository", required=True, max_length=300)
-        if not _REPO_RE.match(repository):
-            r.fail("repository", f"'{repository}' is not a repository name like fedora/bootc")
-        insecure = r.get("insecure", bool, default=False)
-        if insecure and not _is_loopback(registry):
-            r.fail("insecure", "plain HTTP is allowed only for loopback registries (127.0.0.1)")
-        tags = _string_list(r, "tags", required=True)
-        for tag in tags:
-            if not _TAG_RE.match(tag):
-                r.fail("tags", f"'{tag}' is not a valid tag")
-        arches = [ARCH_ALIASES.get(a, a) for a in _string_list(r, "arches", required=True)]
-        for arch in arches:
-            if arch not in KNOWN_ARCHES:
-                r.fail("arches", f"'{arch}' is not one of {', '.join(sorted(KNOWN_ARCHES))}")
-        max_age = r.get("max_age_hours", int)
-        if max_age is not None and not 1 <= max_age <= 24 * 366:
-            r.fail("max_age_hours", "must be between 1 and 8784 hours")
-        grace = r.get("grace_hours", int, default=24)
-        if not 0 <= grace <= 24 * 366:
-            r.fail("grace_hours", "must be between 0 and 8784 hours")
-        subproject = r.text("subproject", max_length=80)
-        if subproject and subproject not in subprojects:
-            r.fail("subproject", f"unknown subproject '{subproject}'")
-        milestone = r.text("milestone", max_length=80)
-        if milestone and milestone not in milestones:
-            r.fail("milestone", f"unknown milestone '{milestone}'")
-        order = r.small_int("order", i)
-        signature = r.get("signature", bool, default=False)
-        kind = r.choice("signature_kind", SIGNATURE_KINDS, "cosign")
-        lookaside = r.url("signature_lookaside")
-        if lookaside and kind != "gpg":
-            r.fail("signature_lookaside", 'only signature_kind = "gpg" has a lookaside')
-        if kind == "gpg":
-            # Checked only where the signatures are served; otherwise noted, not expected.
-            signature = bool(lookaside)
-        images.append(
-            {
-                "key": r.slug(),
-                "name": r.text("name", required=True),
-                "registry": registry,
-                "repository": repository,
-                "tags": list(dict.fromkeys(tags)),
-                "expected_arches": list(dict.fromkeys(arches)),
-                "max_age_hours": max_age,
-                "signature_expected": signature,
-                "signature_kind": kind,
-                "signature_lookaside": lookaside,
-                "insecure": insecure,
-                "grace_hours": grace,
-                "subproject": subproject or None,
-                "milestone": milestone or None,
-                "base": r.text("base", max_length=80) or None,
-                "notes": r.text("notes", max_length=2000, multiline=True),
-                "order": order,
-            }
-        )
-    keys = unique(loc, SECTION, [image["key"] for image in images])
-    for i, image in enumerate(images):
-        if image["base"] and image["base"] not in keys:
-            line = loc.line_of(SECTION, i, "base")
-            raise InitiativeFileError(
-                f"line {line}: {SECTION}[{i + 1}].base: unknown image '{image['base']}'"
+def _registry(value: str) -> str:
+    value = value.lower()
+    if not _HOST_RE.match(value):
+        raise problem(f"'{value}' is not a host name like quay.io or 127.0.0.1:5000")
+    return value
+
+
+def _repository(value: str) -> str:
+    if not _REPO_RE.match(value):
+        raise problem(f"'{value}' is not a repository name like fedora/bootc")
+    return value
+
+
+def _tag(tag: str) -> None:
+    if not _TAG_RE.match(tag):
+        raise problem(f"'{tag}' is not a valid tag")
+
+
+def _arches(arches: list[str]) -> list[str]:
+    arches = [ARCH_ALIASES.get(a, a) for a in arches]
+    for arch in arches:
+        if arch not in KNOWN_ARCHES:
+            raise problem(f"'{arch}' is not one of {', '.join(sorted(KNOWN_ARCHES))}")
+    return list(dict.fromkeys(arches))
+
+
+class ImageTable(Table):
+    """`[[images]]`: an image whose tags are polled, and what healthy means for it."""
+
+    key: Annotated[str, slug()]
+    name: Annotated[str, text(required=True)]
+    registry: Annotated[str, text(required=True), AfterValidator(_registry)]
+    repository: Annotated[str, text(300, required=True), AfterValidator(_repository)]
+    tags: Annotated[list[str], strings("tags", required=True, each=_tag)]
+    arches: Annotated[list[str], strings("strings", required=True), AfterValidator(_arches)]
+    max_age_hours: Annotated[int, between(1, A_YEAR_OF_HOURS, " hours")] | None = None
+    grace_hours: Annotated[int, between(0, A_YEAR_OF_HOURS, " hours")] = 24
+    signature: bool = False
+    signature_kind: Annotated[str, one_of(SIGNATURE_KINDS)] = "cosign"
+    signature_lookaside: Annotated[str, url()] = ""
+    subproject: Annotated[str, text(80)] = ""
+    milestone: Annotated[str, text(80)] = ""
+    base: Annotated[str, text(80)] = ""
+    insecure: bool = False
+    notes: Annotated[str, text(2000, multiline=True)] = ""
+    order: SmallInt | None = None
+
+    @model_validator(mode="after")
+    def consistent(self) -> Self:
+        if self.insecure and not _is_loopback(self.registry):
+            raise problem(
+                "plain HTTP is allowed only for loopback registries (127.0.0.1)", "insecure"
             )
-    return images
+        if self.signature_lookaside and self.signature_kind != "gpg":
+            raise problem('only signature_kind = "gpg" has a lookaside', "signature_lookaside")
+        return self
+
+    def values(self) -> dict:
+        """The WatchedImage's fields (`subproject`, `milestone` and `base` still as keys)."""
+        # GPG signatures are checked only where they are served; otherwise noted, not expected.
+        expected = (
+            bool(self.signature_lookaside) if self.signature_kind == "gpg" else self.signature
+        )
+        return {
+            **self.model_dump(exclude={"arches", "signature"}),
+            "tags": list(dict.fromkeys(self.tags)),
+            "expected_arches": self.arches,
+            "signature_expected": expected,
+        }
 
 
-def apply_images(images: list[dict[str, Any]], report: LoadReport) -> None:
+class ImagesSchema(FileSchema):
+    """The `[[images]]` tables, keyed by `key`; subprojects and milestones the initiative's."""
+
+    images: list[ImageTable] = []
+
+    @model_validator(mode="after")
+    def keys_and_references(self, info: ValidationInfo) -> Self:
+        initiative = (info.context or {})["initiative"]
+        keys = [image.key for image in self.images]
+        unique(SECTION, keys)
+        number_in_order(self.images)
+        for i, image in enumerate(self.images):
+            known(
+                image.subproject, initiative.subproject_keys, "subproject", SECTION, i, "subproject"
+            )
+            known(image.milestone, initiative.milestone_keys, "milestone", SECTION, i, "milestone")
+            known(image.base, keys, "image", SECTION, i, "base")
+        return self
+
+
+def apply_images(parsed: ImagesSchema, report: LoadReport) -> None:
     """Create or update the watched images and their tags (inside the loader's transaction)."""
     subprojects = {s.key: s for s in Subproject.objects.all()}
     milestones = {m.key: m for m in Milestone.objects.all()}
     existing = {image.key: image for image in WatchedImage.objects.all()}
     saved: dict[str, WatchedImage] = {}
-    for spec in images:
-        values = {k: v for k, v in spec.items() if k not in ("key", "base")}
-        values["subproject"] = subprojects.get(spec["subproject"]) if spec["subproject"] else None
-        values["milestone"] = milestones.get(spec["milestone"]) if spec["milestone"] else None
+    for spec in parsed.images:
+        values = spec.values()
+        del values["base"]  # set below, once every image exists
+        values["subproject"] = subprojects[spec.subproject] if spec.subproject else None
+        values["milestone"] = milestones[spec.milestone] if spec.milestone else None
         values["active"] = True
-        image = existing.get(spec["key"])
-        if image is None:
-            image = WatchedImage(key=spec["key"], **values)
-            image.full_clean(exclude=["base"])
-            image.save()
-            report.count("created", SECTION)
-        else:
-            changed = [name for name, value in values.items() if getattr(image, name) != value]
-            for name in changed:
-                setattr(image, name, values[name])
-            if changed:
-                image.full_clean(exclude=["base"])
-                image.save()
-                report.count("updated", SECTION)
-            else:
-                report.count("unchanged", SECTION)
-        saved[spec["key"]] = image
-        _apply_tags(image, spec["tags"], has_base=bool(spec["base"]))
-    for spec in images:
-        image = saved[spec["key"]]
-        base = saved[spec["base"]] if spec["base"] else None
+        image = upsert_by_key(
+            WatchedImage, existing, values, report=report, kind=SECTION, clean_exclude=["base"]
+        )
+        saved[spec.key] = image
+        _apply_tags(image, values["tags"], has_base=bool(spec.base))
+    for spec in parsed.images:
+        image = saved[spec.key]
+        base = saved[spec.base] if spec.base else None
         if image.base_id != (base.pk if base else None):
             image.base = base
             image.save(update_fields=["base"])
@@ -208,15 +211,6 @@ def _apply_tags(image: WatchedImage, tags: list[str], *, has_base: bool) -> None
     image.tag_states.exclude(tag__in=tags).filter(active=True).update(active=False)
 
 
-def _string_list(r: Reader, key: str, *, required: bool) -> list[str]:
-    values = r.get(key, list, required=required, default=[])
-    if required and not values:
-        r.fail(key, "must list at least one")
-    if not all(isinstance(v, str) and v.strip() for v in values):
-        r.fail(key, "expected a list of strings")
-    return [v.strip() for v in values]
-
-
 def _is_loopback(host: str) -> bool:
     name = host.rsplit(":", 1)[0] if host.count(":") == 1 else host
     if name == "localhost":
@@ -228,10 +222,5 @@ def _is_loopback(host: str) -> bool:
 
 
 IMAGES = Section(
-    name=SECTION,
-    tables=(SECTION,),
-    reports=(SECTION,),
-    parse=parse_images,
-    apply=apply_images,
-    order=10,
+    name=SECTION, schema=ImagesSchema, reports=(SECTION,), apply=apply_images, order=10
 )

@@ -11,19 +11,27 @@ InitiativeConfig.ready(); the file as a whole is read by fedimage.core.initiativ
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from dataclasses import dataclass
-from typing import Any
+from datetime import date
+from typing import Annotated, Any, Self
 
-from fedimage.core.initiative_file import (
-    InitiativeFileError,
-    LoadReport,
-    Locator,
-    Reader,
-    Section,
-    array,
+from pydantic import model_validator
+
+from fedimage.core.file_schema import (
+    FileSchema,
+    SmallInt,
+    Table,
+    in_order,
+    known,
+    number_in_order,
+    one_of,
+    problem,
+    slug,
+    strings,
+    text,
     unique,
+    url,
 )
+from fedimage.core.initiative_file import LoadReport, Section, upsert_by_key
 from fedimage.initiative.history import FILE_REASON
 from fedimage.initiative.models import (
     Initiative,
@@ -42,295 +50,218 @@ STAGE_NAMES = {
     "beta": Stage.BETA,
     "production": Stage.PRODUCTION,
 }
+STATUS_NAMES = {s.value.replace("_", "-"): s.value for s in MilestoneStatus}
+KIND_NAMES = {k.value: k.value for k in Subproject.Kind}
 # Milestone fields leads also edit on the page: the file's value wins only when it changed in
 # the file since the last load (Milestone.file_values keeps what the file said).
 LEAD_EDITABLE = ("target_date", "owner")
-# Each name becomes a condition of the progress query: keep the lists short.
+# Each name becomes a condition of the progress query: keep the lists short. A label ends up
+# in TrackedIssue.label_index, one per line; lengths follow TrackedIssue (milestone: 300) and
+# the issue list's label filter (200).
 MAX_TRACKER_NAMES = 20
+TrackerLabels = Annotated[
+    list[str],
+    strings("names on one line each", max_count=MAX_TRACKER_NAMES, max_length=200, once=True),
+]
+TrackerMilestones = Annotated[
+    list[str],
+    strings("names on one line each", max_count=MAX_TRACKER_NAMES, max_length=300, once=True),
+]
+Line = Annotated[str, text()]
+Notes = Annotated[str, text(5000, multiline=True)]
 
 
-@dataclass
-class InitiativeSection:
-    """The validated initiative, releases, milestones and subprojects of the file."""
+class InitiativeTable(Table):
+    """`[initiative]`: who leads it and where it talks."""
 
-    initiative: dict[str, Any]
-    releases: list[dict[str, Any]]
-    milestones: list[dict[str, Any]]
-    subprojects: list[dict[str, Any]]
+    name: Annotated[str, text(required=True)]
+    lead: Line = ""
+    sponsor: Line = ""
+    matrix_room: Line = ""
+    wiki_url: Annotated[str, url()] = ""
+    summary: Annotated[str, text(2000, multiline=True)] = ""
+
+
+class ReleaseTable(Table):
+    """`[[releases]]`: a Fedora release and its dates, in their order."""
+
+    key: Annotated[str, slug(40)]
+    name: Annotated[str, text(100, required=True)]
+    order: SmallInt | None = None
+    beta_target: date | None = None
+    final_target: date | None = None
+    released_on: date | None = None
+    end_of_life: date | None = None
+    notes: Annotated[str, text(2000, multiline=True)] = ""
+
+    @model_validator(mode="after")
+    def dates_in_order(self) -> Self:
+        in_order(self, "beta_target", "final_target", "end_of_life")
+        in_order(self, "released_on", "end_of_life")
+        return self
+
+
+class MilestoneTable(Table):
+    """`[[milestones]]`: what a release should bring, and how its progress is counted."""
+
+    key: Annotated[str, slug()]
+    release: Annotated[str, text(40, required=True)]
+    title: Annotated[str, text(required=True)]
+    description: Notes = ""
+    owner: Line = ""
+    target_date: date | None = None
+    stretch: bool = False
+    status: Annotated[str, one_of(STATUS_NAMES)] = MilestoneStatus.NOT_STARTED.value
+    migration_stage: Annotated[int, one_of(STAGE_NAMES)] | None = None
+    tracker_labels: TrackerLabels = []
+    tracker_milestones: TrackerMilestones = []
+    order: SmallInt | None = None
+
+    @model_validator(mode="after")
+    def one_way_to_count_progress(self) -> Self:
+        if self.migration_stage is not None and (self.tracker_labels or self.tracker_milestones):
+            raise problem(
+                "progress counts either the subprojects at migration_stage or linked issues; "
+                "drop one of them",
+                "tracker_labels" if self.tracker_labels else "tracker_milestones",
+            )
+        return self
+
+
+def _fas_name(name: str) -> None:
+    if "," in name:
+        raise problem(f"'{name}' holds a comma: give one FAS name per item")
+
+
+class SubprojectTable(Table):
+    """`[[subprojects]]`: an edition or tool moving to image mode, and its targets."""
+
+    key: Annotated[str, slug()]
+    name: Annotated[str, text(120, required=True)]
+    kind: Annotated[str, one_of(KIND_NAMES)] = Subproject.Kind.EDITION.value
+    description: Notes = ""
+    owners: Annotated[list[str], strings("FAS names", each=_fas_name)] = []
+    matrix_room: Line = ""
+    homepage: Annotated[str, url()] = ""
+    tracker_url: Annotated[str, url()] = ""
+    tracker_labels: TrackerLabels = []
+    tracker_milestones: TrackerMilestones = []
+    stage: Annotated[int, one_of(STAGE_NAMES)] = Stage.OWN_BASE.value
+    beta_target: Annotated[str, text(40)] = ""
+    production_target: Annotated[str, text(40)] = ""
+    order: SmallInt | None = None
+
+    @model_validator(mode="after")
+    def owners_fit(self) -> Self:
+        if len(", ".join(self.owners)) > 300:
+            raise problem("longer than 300 characters in all", "owners")
+        return self
+
+
+class InitiativeSchema(FileSchema):
+    """The initiative's tables; releases, milestones and subprojects keyed by `key`."""
+
+    initiative: InitiativeTable
+    releases: list[ReleaseTable] = []
+    milestones: list[MilestoneTable] = []
+    subprojects: list[SubprojectTable] = []
+
+    @model_validator(mode="after")
+    def keys_and_references(self) -> Self:
+        if not self.releases:
+            raise problem("at least one [[releases]] table is required", "releases")
+        for name, tables in (
+            ("releases", self.releases),
+            ("milestones", self.milestones),
+            ("subprojects", self.subprojects),
+        ):
+            unique(name, [t.key for t in tables])
+            number_in_order(tables)
+        releases = self.release_keys
+        for i, m in enumerate(self.milestones):
+            known(m.release, releases, "release", "milestones", i, "release")
+        for i, s in enumerate(self.subprojects):
+            for target in ("beta_target", "production_target"):
+                known(getattr(s, target), releases, "release", "subprojects", i, target)
+        return self
+
+    @property
+    def release_keys(self) -> list[str]:
+        return [r.key for r in self.releases]
 
     @property
     def subproject_keys(self) -> list[str]:
-        return [s["key"] for s in self.subprojects]
+        return [s.key for s in self.subprojects]
 
     @property
     def milestone_keys(self) -> list[str]:
-        return [m["key"] for m in self.milestones]
-
-
-def parse(loc: Locator, data: dict[str, Any], parsed: Mapping[str, Any]) -> InitiativeSection:
-    """Validate the initiative's tables before anything is written."""
-    top = Reader(loc, "initiative", None, data.get("initiative", {}))
-    top.only({"name", "lead", "sponsor", "matrix_room", "wiki_url", "summary"})
-    initiative = {
-        "name": top.text("name", required=True),
-        "lead": top.text("lead"),
-        "sponsor": top.text("sponsor"),
-        "matrix_room": top.text("matrix_room"),
-        "wiki_url": top.url("wiki_url"),
-        "summary": top.text("summary", max_length=2000, multiline=True),
-    }
-
-    releases: list[dict[str, Any]] = []
-    for i, table in enumerate(array(loc, data, "releases")):
-        r = Reader(loc, "releases", i, table)
-        r.only(
-            {
-                "key",
-                "name",
-                "order",
-                "beta_target",
-                "final_target",
-                "released_on",
-                "end_of_life",
-                "notes",
-            }
-        )
-        releases.append(
-            {
-                "key": r.slug(max_length=40),
-                "name": r.text("name", required=True, max_length=100),
-                "order": r.small_int("order", i),
-                "beta_target": r.day("beta_target"),
-                "final_target": r.day("final_target"),
-                "released_on": r.day("released_on"),
-                "end_of_life": r.day("end_of_life"),
-                "notes": r.text("notes", max_length=2000, multiline=True),
-            }
-        )
-        r.in_order("beta_target", "final_target", "end_of_life")
-        r.in_order("released_on", "end_of_life")
-    release_keys = unique(loc, "releases", [r["key"] for r in releases])
-    if not releases:
-        raise InitiativeFileError("line 1: releases: at least one [[releases]] table is required")
-
-    statuses = {s.value.replace("_", "-"): s.value for s in MilestoneStatus}
-    milestones: list[dict[str, Any]] = []
-    for i, table in enumerate(array(loc, data, "milestones")):
-        r = Reader(loc, "milestones", i, table)
-        r.only(
-            {
-                "key",
-                "release",
-                "title",
-                "description",
-                "owner",
-                "target_date",
-                "stretch",
-                "status",
-                "migration_stage",
-                "tracker_labels",
-                "tracker_milestones",
-                "order",
-            }
-        )
-        release = r.text("release", required=True, max_length=40)
-        if release not in release_keys:
-            r.fail("release", f"unknown release '{release}' (known: {', '.join(release_keys)})")
-        links = _tracker_links(r)
-        if "migration_stage" in r.table and (
-            links["tracker_labels"] or links["tracker_milestones"]
-        ):
-            r.fail(
-                "tracker_labels" if links["tracker_labels"] else "tracker_milestones",
-                "progress counts either the subprojects at migration_stage or linked issues; "
-                "drop one of them",
-            )
-        milestones.append(
-            {
-                "key": r.slug(),
-                "release": release,
-                "title": r.text("title", required=True),
-                "description": r.text("description", max_length=5000, multiline=True),
-                "owner": r.text("owner"),
-                "target_date": r.day("target_date"),
-                "stretch": r.get("stretch", bool, default=False),
-                "status": r.choice("status", statuses, MilestoneStatus.NOT_STARTED),
-                "migration_stage": r.choice("migration_stage", STAGE_NAMES, None),
-                **links,
-                "order": r.small_int("order", i),
-            }
-        )
-    unique(loc, "milestones", [m["key"] for m in milestones])
-
-    subprojects: list[dict[str, Any]] = []
-    for i, table in enumerate(array(loc, data, "subprojects")):
-        r = Reader(loc, "subprojects", i, table)
-        r.only(
-            {
-                "key",
-                "name",
-                "kind",
-                "description",
-                "owners",
-                "matrix_room",
-                "homepage",
-                "tracker_url",
-                "tracker_labels",
-                "tracker_milestones",
-                "stage",
-                "beta_target",
-                "production_target",
-                "order",
-            }
-        )
-        owners = r.get("owners", list, default=[])
-        if not all(isinstance(o, str) and o.strip() and "," not in o for o in owners):
-            r.fail("owners", "expected a list of FAS names")
-        for owner in owners:
-            r.plain("owners", owner.strip())
-        if len(", ".join(o.strip() for o in owners)) > 300:
-            r.fail("owners", "longer than 300 characters in all")
-        targets = {}
-        for key in ("beta_target", "production_target"):
-            value = r.text(key, max_length=40)
-            if value and value not in release_keys:
-                r.fail(key, f"unknown release '{value}' (known: {', '.join(release_keys)})")
-            targets[key] = value or None
-        kinds = {k.value: k.value for k in Subproject.Kind}
-        subprojects.append(
-            {
-                "key": r.slug(),
-                "name": r.text("name", required=True, max_length=120),
-                "kind": r.choice("kind", kinds, Subproject.Kind.EDITION),
-                "description": r.text("description", max_length=5000, multiline=True),
-                "owners": ", ".join(o.strip() for o in owners),
-                "matrix_room": r.text("matrix_room"),
-                "homepage": r.url("homepage"),
-                "tracker_url": r.url("tracker_url"),
-                **_tracker_links(r),
-                "stage": r.choice("stage", STAGE_NAMES, Stage.OWN_BASE),
-                **targets,
-                "order": r.small_int("order", i),
-            }
-        )
-    unique(loc, "subprojects", [s["key"] for s in subprojects])
-    return InitiativeSection(initiative, releases, milestones, subprojects)
-
-
-def _tracker_links(r: Reader) -> dict[str, list[str]]:
-    """`tracker_labels` and `tracker_milestones`: names as the trackers spell them."""
-    # A label ends up in TrackedIssue.label_index, one per line: it cannot hold a line break.
-    # Lengths follow TrackedIssue (milestone: 300) and the issue list's label filter (200).
-    links = {}
-    for key, max_length in (("tracker_labels", 200), ("tracker_milestones", 300)):
-        value = r.get(key, list, default=[])
-        if len(value) > MAX_TRACKER_NAMES:
-            r.fail(key, f"at most {MAX_TRACKER_NAMES} names")
-        names: list[str] = []
-        for item in value:
-            if not isinstance(item, str) or not item.strip():
-                r.fail(key, f"expected a list of names on one line each, got {item!r}")
-            name = item.strip()
-            r.plain(key, name)
-            if len(name) > max_length:
-                r.fail(key, f"'{name[:40]}...' is longer than {max_length} characters")
-            if name in names:
-                r.fail(key, f"'{name}' is listed twice")
-            names.append(name)
-        links[key] = names
-    return links
-
-
-def _upsert(
-    model,
-    key: str,
-    values: dict[str, Any],
-    report: LoadReport,
-    kind: str,
-    seed: dict[str, Any] | None = None,
-):
-    """Create or update one row by key; save (and write history) only when something differs."""
-    obj = model.objects.filter(key=key).first()
-    if obj is None:
-        obj = model(key=key, **values, **(seed or {}))
-        obj.full_clean()
-        _save(obj)
-        report.count("created", kind)
-        return obj
-    changed = [name for name, value in values.items() if getattr(obj, name) != value]
-    if changed:
-        for name in changed:
-            setattr(obj, name, values[name])
-        obj.full_clean()
-        _save(obj)
-        report.count("updated", kind)
-    else:
-        report.count("unchanged", kind)
-    return obj
+        return [m.key for m in self.milestones]
 
 
 def _json(value: Any) -> Any:
     return value.isoformat() if hasattr(value, "isoformat") else value
 
 
-def _save(obj) -> None:
-    if hasattr(type(obj), "history"):
-        save_with_history(obj, user=None, reason=FILE_REASON)
-    else:
-        obj.save()
+def _save_with_history(row: Any, changed: list[str] | None) -> None:
+    save_with_history(row, user=None, reason=FILE_REASON)
 
 
-def apply(parsed: InitiativeSection, report: LoadReport) -> None:
+def apply(parsed: InitiativeSchema, report: LoadReport) -> None:
     """Write the initiative's rows (inside the load's transaction)."""
     # One row: update it in place (an explicit pk would leave PostgreSQL's sequence behind).
     initiative = Initiative.objects.first() or Initiative()
-    for name, value in parsed.initiative.items():
+    for name, value in parsed.initiative.model_dump().items():
         setattr(initiative, name, value)
     initiative.full_clean()
     initiative.save()
-    releases = {}
-    for r in parsed.releases:
-        releases[r["key"]] = _upsert(
-            Release, r["key"], {k: v for k, v in r.items() if k != "key"}, report, "releases"
-        )
-    current = {m.key: m.file_values for m in Milestone.objects.only("key", "file_values")}
+    existing = {r.key: r for r in Release.objects.all()}
+    releases = {
+        r.key: upsert_by_key(Release, existing, r.model_dump(), report=report, kind="releases")
+        for r in parsed.releases
+    }
+    milestones = {m.key: m for m in Milestone.objects.all()}
     for m in parsed.milestones:
-        values = {k: v for k, v in m.items() if k not in ("key", "status", "release")}
-        values["release"] = releases[m["release"]]
+        values = m.model_dump(exclude={"status"})
+        values["release"] = releases[m.release]
         said = {name: _json(values[name]) for name in LEAD_EDITABLE}
-        before = current.get(m["key"])
-        if before is not None:
+        if m.key in milestones:
             # A field the file did not change keeps what a lead set on the milestone's page.
+            before = milestones[m.key].file_values
             for name in LEAD_EDITABLE:
                 if name in before and before[name] == said[name]:
                     del values[name]
         values["file_values"] = said
-        _upsert(Milestone, m["key"], values, report, "milestones", seed={"status": m["status"]})
+        upsert_by_key(
+            Milestone,
+            milestones,
+            values,
+            report=report,
+            kind="milestones",
+            seed={"status": m.status},
+            save=_save_with_history,
+        )
+    subprojects = {s.key: s for s in Subproject.objects.all()}
+    migrations = {m.subproject_id: m for m in Migration.objects.all()}
     for s in parsed.subprojects:
-        values = {
-            k: v
-            for k, v in s.items()
-            if k not in ("key", "stage", "beta_target", "production_target")
-        }
-        sp = _upsert(Subproject, s["key"], values, report, "subprojects")
+        values = s.model_dump(exclude={"stage", "beta_target", "production_target"})
+        values["owners"] = ", ".join(s.owners)
+        sp = upsert_by_key(Subproject, subprojects, values, report=report, kind="subprojects")
         targets = {
-            "beta_target": releases.get(s["beta_target"]) if s["beta_target"] else None,
-            "production_target": releases.get(s["production_target"])
-            if s["production_target"]
-            else None,
+            "beta_target": releases[s.beta_target] if s.beta_target else None,
+            "production_target": releases[s.production_target] if s.production_target else None,
         }
-        migration = Migration.objects.filter(subproject=sp).first()
+        migration = migrations.get(sp.pk)
         if migration is None:
-            migration = Migration(subproject=sp, stage=s["stage"], **targets)
+            migration = Migration(subproject=sp, stage=s.stage, **targets)
             save_with_history(migration, user=None, reason=FILE_REASON)
         elif any(getattr(migration, k) != v for k, v in targets.items()):
             for k, v in targets.items():
                 setattr(migration, k, v)
             save_with_history(migration, user=None, reason=FILE_REASON)
     for model, kind, keys in (
-        (Release, "releases", [r["key"] for r in parsed.releases]),
-        (Milestone, "milestones", [m["key"] for m in parsed.milestones]),
-        (Subproject, "subprojects", [s["key"] for s in parsed.subprojects]),
+        (Release, "releases", parsed.release_keys),
+        (Milestone, "milestones", parsed.milestone_keys),
+        (Subproject, "subprojects", parsed.subproject_keys),
     ):
         extra = list(model.objects.exclude(key__in=keys).values_list("key", flat=True))
         if extra:
@@ -339,9 +270,8 @@ def apply(parsed: InitiativeSection, report: LoadReport) -> None:
 
 SECTION = Section(
     name="initiative",
-    tables=("initiative", "releases", "milestones", "subprojects"),
+    schema=InitiativeSchema,
     reports=("releases", "milestones", "subprojects"),
-    parse=parse,
     apply=apply,
     order=0,
 )

@@ -74,3 +74,14 @@ def test_bad_roles_are_refused_naming_the_line_and_nothing_is_loaded(tmp_path, r
         load_with(tmp_path, f"[roles]\n{roles}\n")
     assert str(refused.value).startswith("line ")
     assert not FileRoles.objects.exists()
+
+
+def test_a_schema_error_names_the_line_of_the_roles_key(tmp_path):
+    """The line counts from the top of the whole file, after every other section."""
+    lines = len(INITIATIVE_FILE.read_text().splitlines())
+    with pytest.raises(InitiativeFileError) as refused:
+        load_with(tmp_path, '[roles]\nlead_groups = ["bootc-sig"]\nlead_users = [7]\n')
+    assert str(refused.value) == (
+        f"line {lines + 4}: roles.lead_users: expected a list of FAS names "
+        "(a letter, then letters, digits, . _ -), got 7"
+    )

@@ -116,6 +116,27 @@ def test_bad_image_table_is_rejected_with_its_line_and_nothing_is_written(
     assert not WatchedImage.objects.exists()
 
 
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        (("max_age_hours = 48", 'max_age_hours = "48"'), "line 25: images[1].max_age_hours: "
+         "expected an integer, got str '48'"),
+        (("max_age_hours = 48", "max_age_hours = 0"), "line 25: images[1].max_age_hours: "
+         "must be between 1 and 8784 hours"),
+        (('tags = ["rawhide", "44"]', 'tags = ["rawhide", 44]'), "line 23: images[1].tags: "
+         "expected a list of tags, got 44"),
+        (('key = "fedora-bootc"', 'key = "fedora-bootc"\ncolour = "blue"'),
+         "line 20: images[1].colour: unknown key (allowed: arches, base, grace_hours, insecure, "),
+        (('name = "Fedora bootc"\n', ""), "line 18: images[1]: 'name' is required"),
+    ],
+    ids=["type", "range", "item", "unknown", "missing"],
+)  # fmt: skip
+def test_a_schema_error_names_the_line_of_the_image_key(tmp_path: Path, change, message):
+    with pytest.raises(InitiativeFileError) as refused:
+        load(tmp_path, BASE.replace(*change))
+    assert str(refused.value).startswith(message)
+
+
 def test_the_shipped_initiative_file_watches_the_official_images() -> None:
     load_initiative_file(settings.BASE_DIR / "initiative.toml")
 

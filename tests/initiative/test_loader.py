@@ -274,6 +274,60 @@ def test_loader_reports_a_directory_instead_of_a_file(tmp_path):
         load_initiative_file(tmp_path)
 
 
+def test_every_schema_error_is_reported_at_its_own_line_in_file_order():
+    """The schema reports all it finds at once, so the file's author fixes them in one go."""
+    broken = (
+        MINIMAL.replace('name = "Fedora 44"', "name = 44\norder = true")
+        .replace("target_date = 2026-03-10", 'target_date = "soon"')
+        .replace('stage = "beta"', "stage = 3")
+    )
+    with pytest.raises(InitiativeFileError) as excinfo:
+        parse(broken)
+    assert str(excinfo.value).splitlines() == [
+        "line 6: releases[1].name: expected a string, got int 44",
+        "line 7: releases[1].order: expected an integer, got a boolean",
+        "line 14: milestones[1].target_date: expected a date, got str 'soon'",
+        "line 19: subprojects[1].stage: expected one of own-base, development, beta, "
+        "production, got int 3",
+    ]
+
+
+@pytest.mark.parametrize(
+    ("mutation", "expected"),
+    [
+        (
+            lambda t: t.replace("[[releases]]", "[releases]"),
+            "line 4: releases: write it as [[releases]] tables",
+        ),
+        (
+            lambda t: t.replace("[initiative]", "[[initiative]]"),
+            "line 1: initiative: write it as one [initiative] table",
+        ),
+        (
+            lambda t: t.replace('title = "A clean development pipeline"\n', ""),
+            "line 9: milestones[1]: 'title' is required",
+        ),
+        (
+            lambda t: t.replace('key = "coreos"', 'key = "coreos"\nowners = ["a, b"]'),
+            "line 17: subprojects[1].owners: 'a, b' holds a comma: give one FAS name per item",
+        ),
+        (
+            lambda t: t.replace('name = "Fedora CoreOS"', 'name = "Fedora CoreOS"\norder = 40000'),
+            "line 18: subprojects[1].order: must be between 0 and 32767",
+        ),
+        (
+            lambda t: t.replace('beta_target = "f44"', 'beta_target = "f46"'),
+            "line 19: subprojects[1].beta_target: unknown release 'f46' (known: f44)",
+        ),
+    ],
+    ids=["releases-table", "initiative-array", "missing", "owners", "order", "target"],
+)
+def test_a_schema_error_names_the_line_of_the_table_or_key_it_blames(mutation, expected):
+    with pytest.raises(InitiativeFileError) as excinfo:
+        parse(mutation(MINIMAL))
+    assert str(excinfo.value) == expected
+
+
 # Tracker links: `tracker_labels` and `tracker_milestones` of milestones and subprojects.
 
 LINKED = """\

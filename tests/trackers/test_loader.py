@@ -111,3 +111,21 @@ def test_the_same_project_declared_twice_is_rejected():
     twice = GITLAB + GITLAB.replace('name = "tracker"', 'name = "again"')
     with pytest.raises(InitiativeFileError, match=r"trackers\[2\].project: already declared"):
         load(HEAD + twice)
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        (("board = 7", "board = 7\nenabled = 'yes'"),
+         "line 17: trackers[1].enabled: expected true or false, got str 'yes'"),
+        (('name = "tracker"', 'name = "Tracker One"'),
+         "line 13: trackers[1].name: 'Tracker One' is not a slug"),
+        (('kind = "gitlab"\n', ""), "line 12: trackers[1]: 'kind' is required"),
+        (("board = 7", "board = 7\nbranch = 'main'"), "line 17: trackers[1].branch: unknown key"),
+    ],
+    ids=["type", "slug", "missing", "unknown"],
+)  # fmt: skip
+def test_a_schema_error_names_the_line_of_the_tracker_key(change, message):
+    with pytest.raises(InitiativeFileError) as refused:
+        parse(HEAD + GITLAB.replace(*change))
+    assert str(refused.value).startswith(message)
