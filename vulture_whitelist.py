@@ -27,7 +27,6 @@ core_metrics._count_run  # a Celery signal receiver (task_postrun)
 core_metrics._count_retry  # a Celery signal receiver (task_retry)
 DashboardCollector.collect  # prometheus-client's Collector protocol
 dashboard_context.sample_data  # settings.TEMPLATES context_processors
-pagecache.FetchMiddleware.process_view  # Django's middleware protocol
 pagecache.cached_pages  # tests: every main page is registered (tests/core/test_pagecache.py)
 pagecache.is_version_bump  # tests that count on-commit callbacks leave the cache's out
 pagecache.bump_all  # tests/conftest.py: no test sees a page another cached

@@ -77,7 +77,8 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.middleware.http.ConditionalGetMiddleware",  # 304 for an unchanged page
-    "fedimage.core.pagecache.StoreMiddleware",
+    # Pages from the cache, before any session, user or CSP work; stores what the rest built.
+    "fedimage.core.pagecache.PageCacheMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -86,7 +87,6 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
-    "fedimage.core.pagecache.FetchMiddleware",  # last: it needs the URL's name
 ]
 
 ROOT_URLCONF = "fedimage.urls"

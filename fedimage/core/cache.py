@@ -13,6 +13,7 @@ import time
 from collections.abc import Callable
 from typing import Any, TypeVar
 
+from django.core.cache import caches
 from django.core.cache.backends.redis import RedisCache, RedisCacheClient
 from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import TimeoutError as RedisTimeoutError
@@ -36,6 +37,27 @@ def _degrade(call: Callable[[], T], fallback: T) -> T:
 
 
 class _ResilientClient(RedisCacheClient):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._clients: dict[int, Any] = {}
+
+    def get_client(self, key: Any = None, *, write: bool = False) -> Any:
+        # Django builds a new redis.Redis (a dozen attributes, its own response callbacks) for
+        # every call; one per connection pool, shared by the threads, does the same work.
+        index = self._get_connection_pool_index(write)
+        client = self._clients.get(index)
+        if client is None:
+            pool = self._get_connection_pool(write)
+            client = self._clients[index] = self._client(connection_pool=pool)
+        return client
+
+    def count(self, key: Any, timeout: int) -> int:
+        """Add one to the counter `key` (created expiring in `timeout` s); one round trip."""
+        pipe = self.get_client(key, write=True).pipeline(transaction=False)
+        pipe.set(key, 0, ex=timeout, nx=True)
+        pipe.incr(key)
+        return _degrade(lambda: int(pipe.execute()[1]), 1)
+
     def add(self, key: Any, value: Any, timeout: Any) -> bool:
         return _degrade(lambda: super(_ResilientClient, self).add(key, value, timeout), False)
 
@@ -76,3 +98,21 @@ class ResilientRedisCache(RedisCache):
     def __init__(self, server: str, params: dict[str, Any]) -> None:
         super().__init__(server, params)
         self._class = _ResilientClient
+
+    def count(self, key: str, timeout: int) -> int:
+        return self._cache.count(self.make_and_validate_key(key), timeout)
+
+
+def count(key: str, *, timeout: int) -> int:
+    """Add one to a counter in the default cache and return it; it expires `timeout` seconds
+    after its first count. Atomic and one round trip on Redis; on other caches (the embedded
+    default's files) an add then an increment."""
+    backend = caches["default"]
+    if isinstance(backend, ResilientRedisCache):
+        return backend.count(key, timeout)
+    backend.add(key, 0, timeout=timeout)
+    try:
+        return backend.incr(key)
+    except ValueError:  # expired between the two
+        backend.add(key, 1, timeout=timeout)
+        return 1

@@ -8,13 +8,14 @@ invalidated by hand: old entries age out (`PAGE_CACHE_SECONDS`, which also bound
 "3 minutes ago" wording can get). A hit costs one cache round trip (the copy, the versions and
 the session's marker in one read).
 
-Two middlewares, as Django's own cache middleware: `FetchMiddleware` last in MIDDLEWARE (it
-answers a registered GET from the cache before the view runs: no session, user or SQL work),
-`StoreMiddleware` near the top (it stores a fresh 200 once every inner middleware had its say,
-and never one that gives the browser a new cookie). The key holds the request's cookies
-(session and CSRF: a page's forms carry a token of its browser), Host, scheme, Accept and htmx
-headers; a request
-with credentials in an Authorization header (API tokens) is never answered from the cache.
+One middleware, `PageCacheMiddleware`, right after ConditionalGetMiddleware: it resolves the
+URL itself and answers a registered GET from the cache before any session, CSRF, user, time
+zone, messages, CSP or htmx work (a hit costs what the trivial view costs, plus one cache
+read); otherwise it stores the fresh 200 once every inner middleware had its say (their
+headers included), and never one that gives the browser a new cookie. The key holds the
+request's cookies (session and CSRF: a page's forms carry a token of its browser), Host,
+scheme, Accept and htmx headers; a request with credentials in an Authorization header (API
+tokens) is never answered from the cache.
 A signed-in session's pages are served only while its marker lives: logging out
 deletes it. Every stored page gets an ETag, so `ConditionalGetMiddleware` answers a repeated
 request with 304 and no body.
@@ -39,6 +40,7 @@ from django.db import transaction
 from django.db.models import Model
 from django.db.models.signals import m2m_changed, post_delete, post_save
 from django.http import HttpRequest, HttpResponse
+from django.urls import Resolver404, resolve
 from django.utils.cache import set_response_etag
 from rest_framework.request import Request
 from rest_framework.views import APIView
@@ -163,53 +165,65 @@ def _enabled() -> bool:
     return getattr(settings, "PAGE_CACHE_SECONDS", 0) > 0
 
 
-class FetchMiddleware:
-    """Answer a registered GET from the cache; last in MIDDLEWARE (it needs the URL's name)."""
+class PageCacheMiddleware:
+    """Answer a registered GET from the cache, or store the fresh 200 the inner layers built.
+
+    Placed right after ConditionalGetMiddleware, before sessions, CSRF, users, time zones,
+    messages, CSP and htmx: a hit is one cache round trip and a copy of the stored headers,
+    which already hold everything those layers added when the page was built.
+    """
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
-        return self.get_response(request)
-
-    def process_view(self, request: HttpRequest, view_func, view_args, view_kwargs):
-        if request.method != "GET" or not _enabled():
-            return None
-        match = request.resolver_match
-        topics = _pages.get(match.view_name) if match is not None else None
-        # A flash message is shown once: a page carrying one is never cached nor served cached.
-        # A client sending credentials (an API token) is checked, and its use recorded, on
-        # every request: its pages are built each time (and still answered 304 when unchanged).
-        if topics is None or "messages" in request.COOKIES:
-            return None
-        if "HTTP_AUTHORIZATION" in request.META:
-            return None
-        # One round trip: the page's copy, its topics' versions and the session's marker. The
-        # copy is used only if it was built from the versions current now.
-        marker = _session_marker(request)
-        key = _page_key(request)
-        keys = [f"{PREFIX}v:{t}" for t in topics]
-        found = cache.get_many([key, *keys, marker] if marker else [key, *keys])
-        if all(k in found for k in keys):
-            topic_versions = [str(found[k]) for k in keys]
-        else:
-            topic_versions = versions(topics)
-        # Stored with the versions read before the view ran: a change committed meanwhile makes
-        # this copy stale at once.
-        request._page_cache_entry = (key, topic_versions)  # type: ignore[attr-defined]
-        if marker and marker not in found:
-            return None  # a session not seen signed in lately: the view checks it
-        entry = found.get(key)
-        if entry is None or entry[0] != topic_versions:
-            return None
-        if not _throttles_allow(request, view_func, found.get(marker) if marker else None):
-            return None  # the view answers 429 itself, with its Retry-After
-        _, status, headers, content = entry
-        response = HttpResponse(content, status=status)
-        for name, value in headers:
-            response[name] = value
-        request._page_cache_hit = True  # type: ignore[attr-defined]
+        if request.method == "GET" and _enabled():
+            cached = _fetch(request)
+            if cached is not None:
+                return cached
+        response = self.get_response(request)
+        _store(request, response)
         return response
+
+
+def _fetch(request: HttpRequest) -> HttpResponse | None:
+    # A flash message is shown once: a page carrying one is never cached nor served cached.
+    # A client sending credentials (an API token) is checked, and its use recorded, on every
+    # request: its pages are built each time (and still answered 304 when unchanged).
+    if "messages" in request.COOKIES or "HTTP_AUTHORIZATION" in request.META:
+        return None
+    try:
+        match = resolve(request.path_info)
+    except Resolver404:
+        return None
+    topics = _pages.get(match.view_name)
+    if topics is None:
+        return None
+    # One round trip: the page's copy, its topics' versions and the session's marker. The copy
+    # is used only if it was built from the versions current now.
+    marker = _session_marker(request)
+    key = _page_key(request)
+    keys = [f"{PREFIX}v:{t}" for t in topics]
+    found = cache.get_many([key, *keys, marker] if marker else [key, *keys])
+    if all(k in found for k in keys):
+        topic_versions = [str(found[k]) for k in keys]
+    else:
+        topic_versions = versions(topics)
+    # Stored with the versions read before the view ran: a change committed meanwhile makes
+    # this copy stale at once.
+    request._page_cache_entry = (key, topic_versions)  # type: ignore[attr-defined]
+    if marker and marker not in found:
+        return None  # a session not seen signed in lately: the view checks it
+    entry = found.get(key)
+    if entry is None or entry[0] != topic_versions:
+        return None
+    if not _throttles_allow(request, match.func, found.get(marker) if marker else None):
+        return None  # the view answers 429 itself, with its Retry-After
+    _, status, headers, content = entry
+    response = HttpResponse(content, status=status)
+    for name, value in headers:
+        response[name] = value
+    return response
 
 
 def _throttles_allow(request: HttpRequest, view_func, user_pk: int | None) -> bool:
@@ -258,37 +272,28 @@ def _sets_cookies(request: HttpRequest, response: HttpResponse) -> bool:
     return bool(set(response.cookies) - renewed)
 
 
-class StoreMiddleware:
-    """Store a fresh 200 of a registered page; early in MIDDLEWARE, so it sees every cookie."""
-
-    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
-        self.get_response = get_response
-
-    def __call__(self, request: HttpRequest) -> HttpResponse:
-        response = self.get_response(request)
-        entry = getattr(request, "_page_cache_entry", None)
-        if entry is None or getattr(request, "_page_cache_hit", False):
-            return response
-        if response.status_code != 200 or response.streaming or _sets_cookies(request, response):
-            return response
-        if "no-store" in response.get("Cache-Control", "") or "private" in response.get(
-            "Cache-Control", ""
-        ):
-            return response
-        marker = _session_marker(request)
-        user = getattr(request, "user", None)
-        signed_in = user is not None and user.is_authenticated
-        if marker and not signed_in:
-            return response  # a stale session cookie: not worth an entry of its own
-        seconds = settings.PAGE_CACHE_SECONDS
-        if not response.has_header("ETag"):
-            set_response_etag(response)
-        headers = [(k, v) for k, v in response.items() if k.lower() != "set-cookie"]
-        key, topic_versions = entry
-        entries: dict[str, Any] = {
-            key: (topic_versions, response.status_code, headers, response.content)
-        }
-        if marker:
-            entries[marker] = user.pk  # type: ignore[union-attr]
-        cache.set_many(entries, timeout=seconds)
-        return response
+def _store(request: HttpRequest, response: HttpResponse) -> None:
+    """Store a fresh 200 of a registered page, with the headers every inner layer added."""
+    entry = getattr(request, "_page_cache_entry", None)
+    if entry is None:
+        return
+    if response.status_code != 200 or response.streaming or _sets_cookies(request, response):
+        return
+    cache_control = response.get("Cache-Control", "")
+    if "no-store" in cache_control or "private" in cache_control:
+        return
+    marker = _session_marker(request)
+    user = getattr(request, "user", None)
+    signed_in = user is not None and user.is_authenticated
+    if marker and not signed_in:
+        return  # a stale session cookie: not worth an entry of its own
+    if not response.has_header("ETag"):
+        set_response_etag(response)
+    headers = [(k, v) for k, v in response.items() if k.lower() != "set-cookie"]
+    key, topic_versions = entry
+    entries: dict[str, Any] = {
+        key: (topic_versions, response.status_code, headers, response.content)
+    }
+    if marker:
+        entries[marker] = user.pk  # type: ignore[union-attr]
+    cache.set_many(entries, timeout=settings.PAGE_CACHE_SECONDS)

@@ -5,11 +5,13 @@ from __future__ import annotations
 import logging
 import socket
 import uuid
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 from django.conf import settings
+from django.core.cache import caches
 
-from fedimage.core.cache import ResilientRedisCache
+from fedimage.core.cache import ResilientRedisCache, count
 
 
 def closed_port() -> int:
@@ -33,6 +35,7 @@ def test_with_redis_down_reads_miss_writes_are_dropped_and_counters_start_afresh
         assert dead_cache.add("k", "v") is False
         assert dead_cache.get_many(["a", "b"]) == {}
         assert dead_cache.incr("hits", 1) == 1
+        assert dead_cache.count("hits", 60) == 1
         dead_cache.delete("k")
         assert dead_cache.has_key("k") is False
     # Once, not once per call: an outage must not flood the log.
@@ -47,3 +50,24 @@ def test_with_redis_up_it_is_the_plain_redis_cache():
     assert cache.add(key, "other") is False
     cache.delete(key)
     assert cache.get(key) is None
+
+
+def test_a_counter_counts_every_increment_from_threads_at_once():
+    """What the API throttles count with: atomic, so no request goes uncounted."""
+    key = f"tests.count.{uuid.uuid4().hex}"
+    backend = caches["default"]  # Django gives each thread its own: share one to race them
+    assert count(key, timeout=30) == 1
+    with ThreadPoolExecutor(8) as pool:
+        counts = list(pool.map(lambda _: backend.count(key, 30), range(199)))
+    assert sorted(counts) == list(range(2, 201))
+    assert 0 < backend._cache.get_client(write=True).ttl(backend.make_key(key)) <= 30
+
+
+def test_a_counter_on_the_file_cache_counts_too(tmp_path, settings):
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+            "LOCATION": str(tmp_path),
+        }
+    }
+    assert [count("hits", timeout=30) for _ in range(3)] == [1, 2, 3]

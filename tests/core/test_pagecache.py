@@ -3,7 +3,7 @@
 import base64
 
 import pytest
-from django.core.cache import cache
+from django.core.cache import cache, caches
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import resolve
@@ -200,3 +200,30 @@ def test_a_cached_api_page_still_counts_against_the_throttle(
     response = client.get("/api/milestones/")
     assert response.status_code == 429
     assert int(response["Retry-After"]) > 0
+
+
+def test_a_hit_carries_the_headers_the_inner_middleware_added(client, blocker, member):
+    """A hit is answered before sessions, CSP and frame options run: their headers were stored."""
+    client.force_login(member)
+    client.get("/blockers/")  # the browser gets its CSRF cookie
+    built = client.get("/blockers/")
+    hit, queries = get(client, "/blockers/")
+    assert queries == 0
+    for header in ("Content-Security-Policy", "X-Frame-Options", "Vary", "ETag", "Content-Type"):
+        assert hit[header] == built[header], header
+
+
+def test_a_hit_reads_the_cache_once(client, blocker, member, monkeypatch):
+    """No session load, no time zone: one read of the copy, the versions and the marker."""
+    client.force_login(member)
+    client.get("/blockers/")
+    client.get("/blockers/")
+    reads = []
+    backend = type(caches["default"])
+    for name in ("get", "get_many"):
+        original = getattr(backend, name)
+        monkeypatch.setattr(
+            backend, name, lambda *a, _o=original, _n=name, **k: reads.append(_n) or _o(*a, **k)
+        )
+    assert client.get("/blockers/").status_code == 200
+    assert reads == ["get_many"]
