@@ -44,7 +44,7 @@
       }
       // Forms in a slide come back here after posting.
       root.querySelectorAll("input[name=next]").forEach(function (input) {
-        input.value = window.location.pathname + hash;
+        input.value = window.location.pathname + window.location.search + hash;
       });
       if (focus) slides[current].focus();
     }

@@ -272,3 +272,38 @@ def test_decisions_reasons_and_action_items_must_fit_on_one_line(
     assert not Decision.objects.exists()
     assert not ActionItem.objects.exists()
     assert not hasattr(Blocker.objects.get(pk=blocker.pk), "review")
+
+
+def test_a_long_review_shows_the_first_reviews_in_full_and_the_rest_one_line_each(
+    lead_client, initiative, meetings, member
+):
+    """A year's backlog keeps the page light: 20 reviews with their forms, the rest linked."""
+    _, meeting = meetings
+    blockers = [blocker_file(reporter=member, title=f"Backlog {i:02}") for i in range(23)]
+    for url in (f"/meetings/{meeting.pk}/", f"/meetings/{meeting.pk}/present/"):
+        page = lead_client.get(url).content.decode()
+        assert page.count('class="vote-form"') == 20, url
+        assert page.count('class="decide-form inline"') >= 20, url
+        assert "The other 3, one line each" in page
+        brief = page.split("The other 3, one line each")[1]
+        for blocker in blockers[20:]:
+            assert f'<a href="/blockers/{blocker.pk}/">#{blocker.pk} ' in brief
+            assert blocker.title in brief
+        assert blockers[0].title not in brief
+        assert "Reviews 1–20 of 23 in full" in page
+        assert "?reviews=2" in page
+
+        rest = lead_client.get(f"{url}?reviews=2").content.decode()
+        assert rest.count('class="vote-form"') == 3
+        assert "The other 20, one line each" in rest
+        assert f'name="next" value="{url}?reviews=2"' in rest  # a vote comes back here
+        assert "Reviews 21–23 of 23 in full" in rest
+
+
+def test_a_short_review_is_shown_whole(lead_client, initiative, meetings, member):
+    _, meeting = meetings
+    for i in range(3):
+        blocker_file(reporter=member, title=f"Backlog {i}")
+    page = lead_client.get(f"/meetings/{meeting.pk}/").content.decode()
+    assert page.count('class="vote-form"') == 3
+    assert "one line each" not in page
