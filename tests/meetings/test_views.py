@@ -290,14 +290,14 @@ def test_a_long_review_shows_the_first_reviews_in_full_and_the_rest_one_line_eac
             assert f'<a href="/blockers/{blocker.pk}/">#{blocker.pk} ' in brief
             assert blocker.title in brief
         assert blockers[0].title not in brief
-        assert "Reviews 1–20 of 23 in full" in page
+        assert "Reviews 1\u201320 of 23 in full" in page
         assert "?reviews=2" in page
 
         rest = lead_client.get(f"{url}?reviews=2").content.decode()
         assert rest.count('class="vote-form"') == 3
         assert "The other 20, one line each" in rest
         assert f'name="next" value="{url}?reviews=2"' in rest  # a vote comes back here
-        assert "Reviews 21–23 of 23 in full" in rest
+        assert "Reviews 21\u201323 of 23 in full" in rest
 
 
 def test_a_short_review_is_shown_whole(lead_client, initiative, meetings, member):
