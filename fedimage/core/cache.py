@@ -44,11 +44,11 @@ class _ResilientClient(RedisCacheClient):
     def get_client(self, key: Any = None, *, write: bool = False) -> Any:
         # Django builds a new redis.Redis (a dozen attributes, its own response callbacks) for
         # every call; one per connection pool, shared by the threads, does the same work.
-        index = self._get_connection_pool_index(write)
+        index = self._get_connection_pool_index(write)  # type: ignore[attr-defined]
         client = self._clients.get(index)
         if client is None:
-            pool = self._get_connection_pool(write)
-            client = self._clients[index] = self._client(connection_pool=pool)
+            pool = self._get_connection_pool(write)  # type: ignore[attr-defined]
+            client = self._clients[index] = self._client(connection_pool=pool)  # type: ignore[attr-defined]
         return client
 
     def count(self, key: Any, timeout: int) -> int:
@@ -100,7 +100,8 @@ class ResilientRedisCache(RedisCache):
         self._class = _ResilientClient
 
     def count(self, key: str, timeout: int) -> int:
-        return self._cache.count(self.make_and_validate_key(key), timeout)
+        client: _ResilientClient = self._cache  # type: ignore[assignment]
+        return client.count(self.make_and_validate_key(key), timeout)
 
 
 def count(key: str, *, timeout: int) -> int:
