@@ -9,6 +9,7 @@ from urllib.parse import quote
 import pytest
 from django.core import mail
 from django.utils import timezone
+from django.utils.http import http_date
 
 from fedimage.notifications import services
 from fedimage.notifications.models import (
@@ -102,6 +103,19 @@ def test_retries_after_500_and_429_reuse_the_txn_id_and_post_once(homeserver: Ma
     assert len(homeserver.messages[ROOM_ID]) == 1
     notification.refresh_from_db()
     assert (notification.status, notification.attempts) == (NotificationStatus.SENT, 3)
+
+
+def test_a_429_with_an_http_date_defers_until_that_date(homeserver: MatrixHomeserver):
+    """Retry-After may be an HTTP date (RFC 9110); the one parser reads both forms."""
+    room_subscription()
+    notification = record()[0]
+    when = http_date((timezone.now() + timedelta(seconds=90)).timestamp())
+    homeserver.script = [Scripted(429, {"errcode": "M_LIMIT_EXCEEDED"}, {"Retry-After": when})]
+
+    with pytest.raises(services.DeliveryDeferred) as deferred:
+        services.notification_deliver(notification_id=notification.pk)
+
+    assert 80 <= deferred.value.retry_after <= 90
 
 
 def test_a_429_defers_by_the_delay_the_homeserver_asks_for(homeserver: MatrixHomeserver):

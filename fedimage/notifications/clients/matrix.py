@@ -11,6 +11,8 @@ from urllib.parse import quote
 
 import httpx
 
+from fedimage.core.retry_after import parse_retry_after
+
 DEFAULT_TIMEOUT = 10.0
 
 
@@ -117,12 +119,10 @@ class MatrixClient:
 
 
 def _retry_after(response: httpx.Response, data: dict) -> float | None:
-    header = response.headers.get("Retry-After")
-    if header:
-        try:
-            return max(float(header), 0.0)
-        except ValueError:
-            pass
+    """The header (read by the one parser), else the body's `retry_after_ms` (M_LIMIT_EXCEEDED)."""
+    header = parse_retry_after(response.headers.get("Retry-After"))
+    if header is not None:
+        return header
     ms = data.get("retry_after_ms")
     if isinstance(ms, int | float):
         return max(ms / 1000, 0.0)
