@@ -24,6 +24,7 @@ from fedimage.initiative import selectors as initiative_selectors
 from fedimage.initiative.looks import look
 from fedimage.initiative.models import Milestone, MilestoneStatus, Release
 from trackers import selectors as tracker_selectors
+from trackers.status import STATES as SOURCE_STATES
 
 # The overview lists this many critical blockers (oldest first), unhealthy tags and failing
 # syncs (longest first), each kind with a link to all of them when there are more.
@@ -150,14 +151,13 @@ def _milestone_lines(truths: list[ReleaseTruth], today: date) -> list[Attention]
                 kind, label, age = "at-risk", "At risk", _due_words(m, today)
             else:
                 continue
-            glyph = "✗" if kind == "overdue" else status.glyph
-            css = "status-blocked" if kind == "overdue" else status.css_class
+            shown = look("due", "overdue") if kind == "overdue" else status
             lines.append(
                 Attention(
                     kind=kind,
                     label=label,
-                    glyph=glyph,
-                    css_class=css,
+                    glyph=shown.glyph,
+                    css_class=shown.css_class,
                     title=m.title,
                     url=m.get_absolute_url(),
                     age=age,
@@ -228,12 +228,13 @@ def _image_lines(health_rows: list[ImageRow], now: datetime) -> list[Attention]:
 
 def _sync_lines(now: datetime) -> list[Attention]:
     failing = tracker_selectors.source_list(enabled_only=True).filter(failing_since__isnull=False)
+    _, glyph, css_class = SOURCE_STATES["failing"]
     return [
         Attention(
             kind="sync",
             label="Tracker sync failing",
-            glyph="✗",
-            css_class="status-blocked",
+            glyph=glyph,
+            css_class=css_class,
             title=source.name,
             url=source.get_absolute_url(),
             age=f"failing for {duration_words(now - source.failing_since)}",

@@ -69,8 +69,11 @@ MATRIX_CELL = {
     "overdue": Look("Overdue", "✗", "cell overdue", "red"),
     "later": Look("Not yet", "·", "cell later", "grey"),
 }
+# A milestone past its target date and not done: no status of its own, shown one way everywhere.
+MILESTONE_DUE = {"overdue": Look("Overdue", "✗", "status-blocked", "red")}
 KINDS = {
     "milestone": MILESTONE_STATUS,
+    "due": MILESTONE_DUE,
     "blocker": BLOCKER_STATUS,
     "severity": SEVERITY,
     "verdict": VERDICT,

@@ -149,15 +149,8 @@ def test_the_shipped_initiative_file_watches_the_official_images() -> None:
 
 # GPG simple signing (CoreOS): noted, and expected only when a lookaside is configured.
 
-UNSIGNED = """
-[[images]]
-key = "fedora-coreos"
-name = "Fedora CoreOS"
-registry = "quay.io"
-repository = "fedora/fedora-coreos"
-tags = ["stable"]
-arches = ["amd64"]
-"""
+# CoreOS on its own: no base image to load with it.
+UNSIGNED = COREOS.replace('subproject = "coreos"\nbase = "fedora-bootc"\n', "")
 
 
 def test_gpg_signing_without_a_lookaside_is_noted_and_not_expected(tmp_path: Path):
