@@ -160,7 +160,7 @@ def build(*, seed: int = 15) -> dict[str, int]:
         Subproject,
     )
     from fedimage.meetings import services as meeting_services
-    from fedimage.meetings.models import ActionItem, BlockerReview, Meeting, Vote
+    from fedimage.meetings.models import ActionItem, BlockerReview, LogEntry, Meeting, Vote
     from trackers import services as tracker_services
     from trackers.models import (
         IssueState,
@@ -416,6 +416,25 @@ def build(*, seed: int = 15) -> dict[str, int]:
             cur.execute(
                 f"UPDATE {Meeting._meta.db_table} SET created_at = starts_at - interval '7 days'"
             )
+            # The meeting log (what /changes/ and the next agenda show) at the same moments:
+            # left at the build's time, every entry of the year fell into the latest agenda.
+            log, votes, reviews = (m._meta.db_table for m in (LogEntry, Vote, BlockerReview))
+            actions, meetings = ActionItem._meta.db_table, Meeting._meta.db_table
+            for sql in (
+                f"UPDATE {log} l SET at = v.cast_at FROM {votes} v JOIN {reviews} r"
+                " ON r.id = v.review_id WHERE l.kind = 'vote' AND l.blocker_id = r.blocker_id"
+                " AND l.actor_id = v.voter_id",
+                f"UPDATE {log} l SET at = r.decided_at FROM {reviews} r"
+                " WHERE l.kind = 'review' AND l.blocker_id = r.blocker_id",
+                f"UPDATE {log} l SET at = m.starts_at + interval '55 minutes' FROM {meetings} m"
+                " WHERE l.kind = 'decision' AND l.meeting_id = m.id",
+                f"UPDATE {log} l SET at = a.created_at FROM {actions} a"
+                " WHERE l.kind = 'action_created' AND l.action_item_id = a.id",
+                f"UPDATE {log} l SET at = a.closed_at FROM {actions} a"
+                " WHERE l.kind = 'action_status' AND l.action_item_id = a.id"
+                " AND a.closed_at IS NOT NULL",
+            ):
+                cur.execute(sql)
         # One meeting ahead, as on a real Tuesday.
         meeting_services.meeting_schedule(
             user=leads[0], starts_at=first + timedelta(weeks=MEETINGS)

@@ -159,6 +159,8 @@ class Agenda:
     # The previous meeting is still to come: nothing to report until it has started.
     waits_for_previous: bool = False
     meeting_log: list[LogItem] = field(default_factory=list)
+    # More than `log_limit` entries happened: the latest are listed.
+    meeting_log_cut: bool = False
     blockers_filed: list[Item] = field(default_factory=list)
     blockers_resolved: list[Item] = field(default_factory=list)
     blockers_reopened: list[Item] = field(default_factory=list)
@@ -207,8 +209,14 @@ def agenda_window(
     return since, max(since, min(meeting.starts_at, now)), previous
 
 
-def agenda_for(meeting: Meeting, *, user, now: datetime | None = None) -> Agenda:
-    """The agenda of a meeting as `user` may see it (private blockers for members only)."""
+def agenda_for(
+    meeting: Meeting, *, user, now: datetime | None = None, log_limit: int = 0
+) -> Agenda:
+    """The agenda of a meeting as `user` may see it (private blockers for members only).
+
+    `log_limit`: list at most this many of the latest votes, reviews, decisions and action
+    items (the pages: a busy week stays light); 0, every one (the minutes, the API).
+    """
     since, until, previous = agenda_window(meeting, now=now)
     agenda = Agenda(
         since=since,
@@ -223,11 +231,17 @@ def agenda_for(meeting: Meeting, *, user, now: datetime | None = None) -> Agenda
         _place(agenda, item, created)
     agenda.health_opened, agenda.health_recovered = _health(since, until)
     agenda.upstream_closed = _upstream(user, since, until)
+    log = meeting_changes(
+        user=user,
+        limit=log_limit + 1 if log_limit else 0,
+        since=since,
+        until=until,
+        agenda_of=meeting,
+    )
+    agenda.meeting_log_cut = bool(log_limit) and len(log) > log_limit
     agenda.meeting_log = [
         LogItem(c.object_label, c.object_url, c.who, c.words, c.detail, c.when)
-        for c in reversed(
-            meeting_changes(user=user, limit=0, since=since, until=until, agenda_of=meeting)
-        )
+        for c in reversed(log[:log_limit] if log_limit else log)
     ]
     return agenda
 

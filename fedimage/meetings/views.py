@@ -36,6 +36,9 @@ BACKLOG_SIZE = 5
 # line each, linked, and `?reviews=2` shows the next ones in full. A year's backlog (118
 # blockers at 2.5 KB each) made the page 330 KB.
 REVIEWS_IN_FULL = 20
+# The agenda's votes, reviews, decisions and action items listed on the pages (the latest);
+# the changes page has them all.
+AGENDA_LOG_SHOWN = 50
 
 
 def _back(request: HttpRequest, default: str) -> HttpResponseRedirect:
@@ -92,7 +95,7 @@ def meeting_list(request: HttpRequest) -> HttpResponse:
 
 def _meeting_context(request: HttpRequest, pk: int) -> dict:
     meeting = selectors.meeting_get(pk=pk)
-    agenda = agenda_for(meeting, user=request.user)
+    agenda = agenda_for(meeting, user=request.user, log_limit=AGENDA_LOG_SHOWN)
     tallies = selectors.reviews_for_meeting(meeting=meeting, user=request.user)
     review_page = Paginator(tallies, REVIEWS_IN_FULL).get_page(request.GET.get("reviews"))
     for tally in review_page:
@@ -110,6 +113,7 @@ def _meeting_context(request: HttpRequest, pk: int) -> dict:
         "waiting": sum(1 for t in tallies if t.is_open_for_votes),
         "deferred": selectors.deferred_by(meeting=meeting, user=request.user),
         "backlog_size": BACKLOG_SIZE,
+        "agenda_log_shown": AGENDA_LOG_SHOWN,
         "decisions": selectors.decisions_of(meeting=meeting, user=request.user),
         "action_items": selectors.action_items_for(meeting=meeting, since=agenda.since),
         "attendees": sorted(meeting.attendees.all(), key=lambda u: u.get_username()),

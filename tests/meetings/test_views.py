@@ -307,3 +307,24 @@ def test_a_short_review_is_shown_whole(lead_client, initiative, meetings, member
     page = lead_client.get(f"/meetings/{meeting.pk}/").content.decode()
     assert page.count('class="vote-form"') == 3
     assert "one line each" not in page
+
+
+def test_a_busy_week_lists_the_latest_of_its_meeting_log_and_links_to_the_rest(
+    lead_client, initiative, clock, meetings, member, lead, monkeypatch
+):
+    """The agenda's votes, reviews and decisions stay a short list; the minutes keep them all."""
+    previous, meeting = meetings
+    monkeypatch.setattr("fedimage.meetings.views.AGENDA_LOG_SHOWN", 3)
+    clock.set(previous.starts_at + timedelta(hours=1))
+    for i in range(5):
+        services.decision_record(meeting=previous, user=lead, text=f"Agreed thing {i}")
+    clock.set(meeting.starts_at - timedelta(hours=1))
+    for url in (f"/meetings/{meeting.pk}/", f"/meetings/{meeting.pk}/present/"):
+        page = lead_client.get(url).content.decode()
+        assert "Agreed thing 4" in page, url
+        assert "Agreed thing 2" in page, url
+        assert "Agreed thing 1" not in page, url
+        assert "The latest 3 are listed" in page
+        assert f'href="/changes/?since={previous.starts_at:%Y-%m-%d}"' in page
+    minutes = lead_client.get(f"/meetings/{meeting.pk}/minutes/text/").content.decode()
+    assert "Agreed thing 0" in minutes
