@@ -1,12 +1,14 @@
 """The Forgejo client against a local fake of Forgejo v1: windowed pages that skip nothing."""
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
 
 from tests.trackers.clients.conftest import FORGE_REPO, assert_secret_hidden, list_all
 from tests.trackers.conftest import FORGEJO_TOKEN
 from tests.trackers.fakes import FakeForgejo, Fault
+from tests.trackers.payloads import payload
+from trackers.clients import forgejo
 from trackers.clients.base import (
     ListingRequest,
     RateLimited,
@@ -253,3 +255,17 @@ def test_a_bad_token_raises_auth_error_without_the_token(fake_forgejo):
 def test_a_naive_since_is_refused(forgejo):
     with pytest.raises(ValueError, match="aware"):
         list_all(forgejo, FORGE_REPO, since=datetime(2026, 1, 1))  # noqa: DTZ001
+
+
+# Its issue JSON, in the shape the tracker sends it, mapped onto RemoteIssue.
+
+
+def test_a_forgejo_issue_migrated_from_pagure_keeps_its_original_author():
+    issue = forgejo.map_issue(payload("forgejo_issue_migrated"), "atomic-desktops/tracker")
+
+    assert (issue.author, issue.author_migrated) == ("tpopela", True)
+    assert (issue.labels, issue.assignees) == ((), ())  # Forgejo sends null for none
+    assert issue.updated_at.utcoffset() == timedelta(hours=1)
+    assert issue.updated_at == datetime(
+        2025, 12, 19, 16, 2, 44, tzinfo=timezone(timedelta(hours=1))
+    )

@@ -1,10 +1,14 @@
 """The GitHub client against a local fake of GitHub REST: seek paging, ETags, search counts."""
 
+from datetime import UTC, datetime
+
 import pytest
 
 from tests.trackers.clients.conftest import REPO, assert_secret_hidden, list_all
 from tests.trackers.conftest import GITHUB_TOKEN
 from tests.trackers.fakes import FakeGitHub, Fault
+from tests.trackers.payloads import payload
+from trackers.clients import github
 from trackers.clients.base import (
     ListingRequest,
     RateLimited,
@@ -286,3 +290,27 @@ def test_a_bad_token_raises_auth_error_without_the_token(fake_github):
             list_all(client, REPO)
 
         assert_secret_hidden(caught.value, client, secret="ghp_wrongsecret")
+
+
+# Its issue JSON, in the shape the tracker sends it, mapped onto RemoteIssue.
+
+
+def test_a_github_issue_maps_every_field_fedimage_keeps():
+    issue = github.map_issue(payload("github_issue"), "bootc-dev/bootc")
+
+    assert (issue.number, issue.state, issue.labels) == (1123, "closed", ("bug", "area/composefs"))
+    assert (issue.milestone, issue.assignees, issue.author) == (None, (), "ckyrouac")
+    assert issue.closed_at == datetime(2026, 1, 8, 17, 40, 31, tzinfo=UTC)
+    assert issue.web_url == "https://github.com/bootc-dev/bootc/issues/1123"
+
+
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [("title", None), ("labels", ["bug"]), ("updated_at", "2026-01-08 17:40:33"), ("number", "1")],
+)
+def test_a_github_issue_with_a_wrong_field_is_garbage_naming_it(field, value):
+    data = payload("github_issue")
+    data[field] = value
+
+    with pytest.raises(TrackerGarbage, match=field):
+        github.map_issue(data, "bootc-dev/bootc")

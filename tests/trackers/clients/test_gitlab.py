@@ -1,10 +1,14 @@
 """The GitLab client against a local fake of GitLab v4: keyset and seek paging, counts, limits."""
 
+from datetime import UTC, datetime
+
 import pytest
 
 from tests.trackers.clients.conftest import PROJECT, assert_secret_hidden, list_all
 from tests.trackers.conftest import GITLAB_TOKEN
 from tests.trackers.fakes import FakeGitLab, Fault
+from tests.trackers.payloads import payload
+from trackers.clients import gitlab
 from trackers.clients.base import (
     ListingRequest,
     RateLimited,
@@ -358,3 +362,34 @@ def test_every_answer_tells_the_budget_and_a_spent_budget_sends_nothing():
     assert budget.recorded == [("core", 99)]
     assert caught.value.sent is False
     assert len(fake.requests) == 1
+
+
+# Its issue JSON, in the shape the tracker sends it, mapped onto RemoteIssue.
+
+
+def test_a_gitlab_issue_maps_every_field_fedimage_keeps():
+    issue = gitlab.map_issue(payload("gitlab_issue"))
+
+    assert (issue.tracker, issue.project_path, issue.number) == (
+        "gitlab",
+        "fedora/bootc/tracker",
+        84,
+    )
+    assert issue.title.startswith("Konflux: rawhide-standard")
+    assert issue.body.startswith("The `rawhide-standard` build")
+    assert (issue.state, issue.labels) == ("open", ("konflux", "bug", "F44"))
+    assert (issue.milestone, issue.assignees, issue.author) == (
+        "Fedora 44",
+        ("jbtrystram",),
+        "nimbinatus",
+    )
+    assert issue.updated_at == datetime(2026, 1, 9, 8, 2, 11, 4000, tzinfo=UTC)
+    assert (issue.closed_at, issue.confidential, issue.moved_to) == (None, False, None)
+    assert (issue.remote_id, issue.author_migrated) == (171203318, False)
+
+
+def test_nul_characters_are_dropped_from_text():
+    data = payload("gitlab_issue")
+    data["title"] = "Boot\x00fails"
+
+    assert gitlab.map_issue(data).title == "Bootfails"
