@@ -82,6 +82,10 @@ class TokenBook:
         self.host = host
         self.memory = memory
         self._local: dict[str, Token] = {}
+        # The realm as this book last read or learned it: read from memory once per book (a
+        # client's lifetime), not once per request; a 401 teaches a newer one.
+        self._realm: Challenge | None = None
+        self._realm_read = False
         self._guard = threading.Lock()
         self._scope_locks: dict[str, threading.Lock] = {}
 
@@ -117,6 +121,16 @@ class TokenBook:
 
     def realm(self) -> Challenge | None:
         """Return the Bearer challenge this registry answered last, if remembered."""
+        if not self._realm_read:
+            self._realm, self._realm_read = self._stored_realm(), True
+        return self._realm
+
+    def remember_realm(self, challenge: Challenge) -> None:
+        params = {k: challenge.params[k] for k in ("realm", "service") if k in challenge.params}
+        self.memory.set(f"challenge:{self.host}", json.dumps(params), ttl=REGISTRY_FACT_LIFETIME)
+        self._realm, self._realm_read = Challenge("bearer", params), True
+
+    def _stored_realm(self) -> Challenge | None:
         stored = self.memory.get(f"challenge:{self.host}")
         if not stored:
             return None
@@ -125,10 +139,6 @@ class TokenBook:
         except ValueError:
             return None
         return Challenge("bearer", params) if isinstance(params, dict) else None
-
-    def remember_realm(self, challenge: Challenge) -> None:
-        params = {k: challenge.params[k] for k in ("realm", "service") if k in challenge.params}
-        self.memory.set(f"challenge:{self.host}", json.dumps(params), ttl=REGISTRY_FACT_LIFETIME)
 
     def _token_key(self, scope: str) -> str:
         return f"token:{self.host}:{scope}"

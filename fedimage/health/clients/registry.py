@@ -270,12 +270,13 @@ class RegistryClient:
     ) -> httpx.Response:
         headers = {"Accept": accept} if accept else {}
         scope = f"repository:{repo}:pull"
-        token = self._tokens.valid(scope, self._clock())
-        if token is None and (known := self._tokens.realm()) is not None:
+        token_value: str | None = None
+        # A registry never known to want tokens (no realm remembered) holds none of ours: its
+        # requests go out anonymously, with no look-up; a 401 teaches the realm.
+        if (known := self._tokens.realm()) is not None:
+            token = self._tokens.valid(scope, self._clock())
             # This registry wants tokens: ask for one now rather than after a refusal.
-            token_value: str | None = self._token(known, scope, url=url, refused=None)
-        else:
-            token_value = token.value if token else None
+            token_value = token.value if token else self._token(known, scope, url=url, refused=None)
         if token_value:
             headers["Authorization"] = f"Bearer {token_value}"
         response = self._send(method, url, headers, follow_redirects)
@@ -348,9 +349,9 @@ class RegistryClient:
     @staticmethod
     def _raise_for_status(response: httpx.Response, *, what: str) -> None:
         status = response.status_code
-        url = str(response.request.url)
         if 200 <= status < 300:
             return
+        url = str(response.request.url)
         if status == httpx.codes.NOT_FOUND:
             raise NotFound(f"{what} not found ({_error_codes(response)})", url=url)
         if status in (httpx.codes.UNAUTHORIZED, httpx.codes.FORBIDDEN):

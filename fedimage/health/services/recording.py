@@ -1,8 +1,10 @@
 """The database half of a poll: what was seen, what it means, written in proportion to change.
 
 Tags whose poll changed nothing that matters (same digest, same state, no blocker to open or
-resolve) are confirmed together: one UPDATE of their rows and one INSERT of their samples,
-whatever their number. A tag that moved, changed state or needs its blocker touched gets its own
+resolve) are confirmed together, whatever their number: on PostgreSQL one statement sets their
+`checked_at`, appends to their strip of recent checks and inserts their samples, and one more
+writes the reasons (or base-image words) that did change, if any; elsewhere (SQLite) one bulk
+UPDATE and one INSERT. A tag that moved, changed state or needs its blocker touched gets its own
 transaction: its row locked, a digest record, a state change, the domain event, the blocker.
 """
 
@@ -14,8 +16,9 @@ from dataclasses import dataclass
 from datetime import datetime
 from itertools import pairwise
 from statistics import median
+from typing import Any
 
-from django.db import transaction
+from django.db import connection, transaction
 
 from fedimage.health import events
 from fedimage.health.models import (
@@ -46,6 +49,8 @@ FAILURE_STATES = {
     "garbage": HealthState.GARBAGE,
 }
 QUIET_FIELDS = ["reason", "checked_at", "recent", "builds_behind", "base_words"]
+# What else an unchanged tag's poll may change, with its PostgreSQL type.
+WORD_FIELDS = {"reason": "text", "builds_behind": "integer", "base_words": "text"}
 
 
 @dataclass(frozen=True)
@@ -67,7 +72,7 @@ def poll_record(*, image: WatchedImage, read: PollRead, now: datetime) -> list[T
         if tag.kind == "ok" and tag.new
     }
     evidence_due = base_evidence_due(image=image, states=[t.state for t in read.tags])
-    quiet: list[tuple[TagState, str]] = []
+    quiet: list[tuple[TagState, str, TagState]] = []  # as recorded, the read's kind, as loaded
     outcomes: dict[int, TagOutcome] = {}
     for tag in read.tags:
         preview = copy.copy(tag.state)
@@ -79,19 +84,77 @@ def poll_record(*, image: WatchedImage, read: PollRead, now: datetime) -> list[T
             and not blocker_due(image=image, state=preview, now=now)
             and tag.state.pk not in evidence_due
         ):
-            quiet.append((preview, tag.kind))
+            quiet.append((preview, tag.kind, tag.state))
             outcomes[preview.pk] = _outcome(preview, new_digest=False, changed=False)
         else:
             outcomes[tag.state.pk] = _record_tag(image, tag, views.get(tag.digest), now)
     if quiet:
-        builds_behind_refresh(states=[state for state, _ in quiet])
-        with transaction.atomic():
-            TagState.objects.bulk_update([state for state, _ in quiet], QUIET_FIELDS)
-            Sample.objects.bulk_create(
-                Sample(tag=s, at=now, state=s.state, digest=s.digest if kind == "ok" else "")
-                for s, kind in quiet
-            )
+        builds_behind_refresh(states=[state for state, _, _ in quiet])
+        if connection.vendor == "postgresql":
+            _quiet_confirm_postgresql(quiet, now)
+        else:
+            with transaction.atomic():
+                TagState.objects.bulk_update([state for state, _, _ in quiet], QUIET_FIELDS)
+                Sample.objects.bulk_create(
+                    Sample(tag=s, at=now, state=s.state, digest=s.digest if kind == "ok" else "")
+                    for s, kind, _ in quiet
+                )
     return [outcomes[tag.state.pk] for tag in read.tags]
+
+
+def _quiet_confirm_postgresql(quiet: list[tuple[TagState, str, TagState]], now: datetime) -> None:
+    """Confirm unchanged tags in one statement, plus one for the words that changed, if any.
+
+    The strip of recent checks is extended in the database (the same `[ISO 8601, state]` pair
+    `_apply` appends), so an unchanged tag sends nothing of its own but its id.
+    """
+    quote = connection.ops.quote_name
+    tags, samples = quote(TagState._meta.db_table), quote(Sample._meta.db_table)
+    confirm = f"""
+        WITH confirmed AS (
+            UPDATE {tags} SET checked_at = %(now)s, recent = jsonb_path_query_array(
+                recent || jsonb_build_array(jsonb_build_array(%(at)s::text, state)),
+                %(window)s::jsonpath)
+            WHERE id = ANY(%(ids)s) RETURNING id, state, digest
+        )
+        INSERT INTO {samples} (tag_id, at, state, digest)
+        SELECT id, %(now)s, state, CASE WHEN id = ANY(%(read)s) THEN digest ELSE '' END
+        FROM confirmed ORDER BY id
+    """  # noqa: S608 (table names from the models; every value is a parameter)
+    params: dict[str, Any] = {
+        "now": now,
+        "at": now.isoformat(),
+        "window": f"$[last - {TagState.RECENT_LENGTH - 1} to last]",
+        "ids": [state.pk for state, _, _ in quiet],
+        "read": [state.pk for state, kind, _ in quiet if kind == "ok"],
+    }
+    words = [
+        field
+        for field in WORD_FIELDS
+        if any(getattr(state, field) != getattr(was, field) for state, _, was in quiet)
+    ]
+    if not words:
+        with connection.cursor() as cursor:
+            cursor.execute(confirm, params)
+        return
+    moved = [
+        state
+        for state, _, was in quiet
+        if any(getattr(state, field) != getattr(was, field) for field in words)
+    ]
+    column = {f.name: f.column or f.name for f in TagState._meta.concrete_fields}
+    names = [quote(column[field]) for field in words]
+    columns = ", ".join(f"{name} = v.{name}" for name in names)
+    arrays = ", ".join(f"%s::{WORD_FIELDS[field]}[]" for field in words)
+    update = f"""
+        UPDATE {tags} AS t SET {columns}
+        FROM unnest(%s::bigint[], {arrays}) AS v(id, {", ".join(names)})
+        WHERE t.id = v.id
+    """  # noqa: S608 (column names from WORD_FIELDS; every value is a parameter)
+    values = [[getattr(state, field) for state in moved] for field in words]
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute(confirm, params)
+        cursor.execute(update, [[state.pk for state in moved], *values])
 
 
 def _facts_save(image: WatchedImage, read: PollRead, now: datetime) -> None:

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from fedimage.health.clients.auth import LocalMemory
 from fedimage.health.clients.errors import (
     AccessDenied,
     NotFound,
@@ -331,6 +332,52 @@ def test_token_registry_challenge_fetches_one_token_reused_across_calls(
     # The first manifest GET is refused and retried after the one token request; every later
     # call (two child manifests, two configs, the HEAD) carries the cached token.
     assert client.request_count == 2 + 1 + 4 + 1
+
+
+class CountingMemory(LocalMemory):
+    """A client memory that counts its look-ups (each one a Redis round trip when shared)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.lookups = 0
+
+    def get(self, key: str) -> str | None:
+        self.lookups += 1
+        return super().get(key)
+
+
+def test_anonymous_registry_requests_look_nothing_up_in_memory_after_the_first(
+    registry: RegistryServer, pusher: OciPusher, repo: str
+) -> None:
+    """A registry that never asked for a token has none: its requests go out without a look-up
+    of a token or realm each (one per client, a Redis round trip each when shared)."""
+    pusher.push_image(repo, "44")
+    memory = CountingMemory()
+
+    with RegistryClient(registry.host, insecure=True, timeout=5, memory=memory) as client:
+        for _ in range(5):
+            client.head_manifest(repo, "44")
+
+    assert memory.lookups == 1
+    assert client.token_request_count == 0
+
+
+def test_realm_learned_from_a_401_is_used_by_the_same_client_for_other_repositories(
+    token_registry: RegistryServer, token_pusher: OciPusher, repo: str
+) -> None:
+    """A client that started anonymous learns the realm from its first 401; its requests to
+    another repository then ask for that scope's token first instead of meeting a 401."""
+    other = f"{repo}-other"
+    for name in (repo, other):
+        token_pusher.push_image(name, "44")
+
+    with RegistryClient(token_registry.host, insecure=True, timeout=5) as client:
+        client.head_manifest(repo, "44")
+        before = client.request_count
+        client.head_manifest(other, "44")
+
+    assert client.request_count - before == 2  # the token, then the HEAD: no 401
+    assert client.token_request_count == 2
 
 
 def test_token_registry_accepts_access_token_field(

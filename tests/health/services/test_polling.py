@@ -308,7 +308,8 @@ def _unchanged_poll_statements(image, now: datetime) -> int:
 def test_an_unchanged_poll_costs_the_same_few_statements_whatever_the_number_of_tags(
     registry: RegistryServer, pusher: OciPusher, repo: str, now: datetime
 ) -> None:
-    pushed = pusher.push_multiarch(repo, "t0", architectures=TWO_ARCHES, created=iso(now))
+    built = iso(now - timedelta(hours=3))  # still "3 hours ago" five minutes later
+    pushed = pusher.push_multiarch(repo, "t0", architectures=TWO_ARCHES, created=built)
     tags = [f"t{n}" for n in range(12)]
     for tag in tags[1:]:
         pusher.tag(repo, tag, pushed)
@@ -321,8 +322,9 @@ def test_an_unchanged_poll_costs_the_same_few_statements_whatever_the_number_of_
         _unchanged_poll_statements(image, now + timedelta(minutes=5)) for image in (few, many)
     ]
 
-    # The tags, the digests of the unsigned ones, one UPDATE of the tags, one INSERT of samples
-    assert statements[0] == statements[1] <= 6  # and a savepoint around the two writes
+    # The tags, the digests of the unsigned ones, one statement confirming the tags and adding
+    # their samples (their reasons are those of the last poll: nothing else to write)
+    assert statements[0] == statements[1] == 3
     assert Sample.objects.filter(tag__image=many).count() == 2 * len(tags)
     assert {s.state for s in TagState.objects.filter(image=many)} == {HealthState.DEGRADED}
 
@@ -354,3 +356,55 @@ def test_a_gpg_signed_tag_is_checked_on_its_lookaside(registry, pusher, repo, st
     state.refresh_from_db()
     assert state.state == HealthState.HEALTHY
     assert state.signed is True
+
+
+def _writes(queries: CaptureQueriesContext) -> list[str]:
+    """The statements writing tags (the first, reading them, left out)."""
+    return [q["sql"] for q in queries.captured_queries if "health_tagstate" in q["sql"]][1:]
+
+
+def test_an_unchanged_poll_writes_the_check_the_strip_and_only_the_reasons_that_changed(
+    registry: RegistryServer, pusher: OciPusher, repo: str, now: datetime
+) -> None:
+    """An unchanged tag's row gets its check time and one more entry in its strip (the oldest
+    dropped past TagState.RECENT_LENGTH) and a sample; its reason is written only when it
+    changed (a build a little older), in its own statement with only that column."""
+    pushed = pusher.push_image(repo, "44", created=iso(now - timedelta(hours=3)))
+    image = watch(registry, repo, tags=["44", "gone"], expected_arches=["amd64"])
+    image_poll(image=image, now=now)
+    gone = tag_state(image, "gone")
+    full = [[(now - timedelta(hours=n)).isoformat(), "missing"] for n in range(30, 6, -1)]
+    TagState.objects.filter(pk=gone.pk).update(recent=full)
+    later, much_later = now + timedelta(minutes=5), now + timedelta(hours=2)
+
+    with CaptureQueriesContext(connection) as quiet:
+        image_poll(image=image, now=later)
+    with CaptureQueriesContext(connection) as older:
+        image_poll(image=image, now=much_later)
+
+    assert len(_writes(quiet)) == 1
+    assert "reason" not in _writes(quiet)[0]
+    assert len(_writes(older)) == 2
+    assert 'SET "reason" = v."reason"' in _writes(older)[1]
+    fresh = tag_state(image, "44")
+    assert f"'{{{fresh.pk}}}'" in _writes(older)[1]  # the one tag whose reason changed
+    assert "base_words" not in _writes(older)[1]
+    gone = tag_state(image, "gone")
+    assert fresh.reason.startswith("built 5 hours ago")
+    assert gone.reason.startswith(f"{image.reference}:gone does not exist")
+    assert fresh.checked_at == gone.checked_at == much_later
+    assert fresh.recent == [
+        [at.isoformat(), HealthState.HEALTHY] for at in (now, later, much_later)
+    ]
+    assert len(gone.recent) == TagState.RECENT_LENGTH
+    assert gone.recent[:-2] == full[2:]
+    assert gone.recent[-2:] == [[at.isoformat(), "missing"] for at in (later, much_later)]
+    samples = Sample.objects.filter(tag__image=image, at__gt=now).order_by("at", "tag__tag")
+    assert (
+        list(samples.values_list("tag__tag", "state", "digest"))
+        == [
+            ("44", HealthState.HEALTHY, pushed.digest),
+            ("gone", HealthState.MISSING, ""),
+        ]
+        * 2
+    )
