@@ -92,3 +92,17 @@ def run_look(status: str) -> StateLook:
     """Return how to show where a poll run stands."""
     label, glyph, css_class, colour = _RUN_LOOKS.get(status, (status, "·", "", "grey"))
     return StateLook(status, label, glyph, css_class, colour)
+
+
+# A CI test result, of one architecture or of a whole build (TagState.tests_failed).
+_TEST_LOOKS = {
+    "passed": ("CI passed", "✓", "status-done", "green"),
+    "failed": ("CI failed", "✗", "status-blocked", "red"),
+}
+
+
+def ci_result_look(result: str) -> StateLook:
+    """Return how to show a CI result: "passed", or anything else, which is a failure."""
+    key = "passed" if result == "passed" else "failed"
+    label, glyph, css_class, colour = _TEST_LOOKS[key]
+    return StateLook(key, label, glyph, css_class, colour)

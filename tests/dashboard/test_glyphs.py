@@ -5,7 +5,7 @@ import struct
 import zlib
 from pathlib import Path
 
-from fedimage.health.states import HealthState, run_look
+from fedimage.health.states import HealthState, ci_result_look, run_look
 from fedimage.health.states import look as health_look
 from fedimage.initiative.looks import KINDS
 from trackers.status import RUN_BADGES, STATES
@@ -50,6 +50,7 @@ def _state_glyphs() -> set[str]:
     glyphs = {look.glyph for table in KINDS.values() for look in table.values()}
     glyphs |= {health_look(s).glyph for s in HealthState}
     glyphs |= {run_look(s).glyph for s in ("queued", "running", "waiting", "done", "failed")}
+    glyphs |= {ci_result_look(s).glyph for s in ("passed", "failed")}
     glyphs |= {glyph for _, glyph, _ in STATES.values()}
     glyphs |= {glyph for glyph, _ in RUN_BADGES.values()}
     return {ch for glyph in glyphs for ch in glyph if ord(ch) > 127}

@@ -9,7 +9,7 @@ from django import template
 from fedimage.core.durations import duration_words
 from fedimage.health.models import BuildTimeSource
 from fedimage.health.selectors import ImageRow, rows_counts
-from fedimage.health.states import StateLook, look, run_look
+from fedimage.health.states import StateLook, ci_result_look, look, run_look
 from fedimage.initiative.templatetags.fedimage import since
 
 register = template.Library()
@@ -30,6 +30,12 @@ def state_look(state: str) -> StateLook:
 def run_state_look(status: str) -> StateLook:
     """The words, glyph and colour class of a poll run's status."""
     return run_look(status)
+
+
+@register.filter
+def ci_look(result: str) -> StateLook:
+    """The words, glyph and colour class of a CI result ("passed" or a failure)."""
+    return ci_result_look(result)
 
 
 @register.filter
