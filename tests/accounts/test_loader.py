@@ -6,7 +6,7 @@ from django.contrib.auth.models import User
 from fedimage.accounts.models import FileRoles
 from fedimage.core.initiative_file import InitiativeFileError, load_initiative_file
 from fedimage.initiative.rules import is_lead
-from tests.accounts.test_fedora_sign_in import sign_in
+from tests.accounts.test_pipeline import sign_in
 from tests.conftest import INITIATIVE_FILE
 
 pytestmark = pytest.mark.django_db

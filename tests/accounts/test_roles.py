@@ -10,7 +10,7 @@ from fedimage.accounts.services import api_token_create
 from fedimage.core.initiative_file import load_initiative_file
 from fedimage.initiative.models import Blocker, Migration, Milestone, Stage, Subproject
 from fedimage.initiative.services import blocker_file
-from tests.accounts.test_fedora_sign_in import sign_in
+from tests.accounts.test_pipeline import sign_in
 from tests.conftest import INITIATIVE_FILE
 
 pytestmark = pytest.mark.django_db
