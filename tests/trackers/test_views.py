@@ -68,6 +68,7 @@ def test_the_status_page_says_where_each_listing_stands(sources, client):
     page = client.get("/trackers/").content.decode()
 
     assert "fedora-bootc-tracker" in page
+    assert "1 failing or paused" in page
     assert "not synced yet" in page
     assert "paused by a rate limit" in page
     assert "Listing failing since " in page

@@ -1,6 +1,6 @@
-"""`{% run_badge run %}`, `{% source_badge status %}` and `{% issue_badge issue %}`: the run,
-source and tracked issue states in words, glyph and colour, from the one mapping in
-trackers.status."""
+"""`{% run_badge run %}`, `{% source_badge status %}`, `{% state_badge "failing" words %}` and
+`{% issue_badge issue %}`: the run, source and tracked issue states in words, glyph and colour,
+from the one mapping in trackers.status."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from typing import Any
 from django import template
 
 from trackers.models import SyncRun, TrackedIssue
-from trackers.status import ISSUE_BADGES, RUN_BADGES, SourceStatus
+from trackers.status import ISSUE_BADGES, RUN_BADGES, STATES, SourceStatus
 
 register = template.Library()
 
@@ -23,6 +23,13 @@ def run_badge(run: SyncRun) -> dict[str, Any]:
 @register.inclusion_tag("trackers/_badge.html")
 def source_badge(status: SourceStatus) -> dict[str, Any]:
     return {"glyph": status.glyph, "css": status.css, "label": status.label}
+
+
+@register.inclusion_tag("trackers/_badge.html")
+def state_badge(state: str, label: str, count: int | None = None) -> dict[str, Any]:
+    """A source state's glyph and colour beside other words ("3 failing or paused")."""
+    _, glyph, css = STATES[state]
+    return {"glyph": glyph, "css": css, "label": label if count is None else f"{count} {label}"}
 
 
 @register.inclusion_tag("trackers/_badge.html")
