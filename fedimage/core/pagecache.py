@@ -199,6 +199,7 @@ def _fetch(request: HttpRequest) -> HttpResponse | None:
     topics = _pages.get(match.view_name)
     if topics is None:
         return None
+    request.resolver_match = match  # the request metrics label a hit by its view's name too
     # One round trip: the page's copy, its topics' versions and the session's marker. The copy
     # is used only if it was built from the versions current now.
     marker = _session_marker(request)

@@ -7,7 +7,9 @@ from datetime import timedelta
 from uuid import uuid4
 
 import pytest
+from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 from prometheus_client.parser import text_string_to_metric_families
 
@@ -127,3 +129,15 @@ def test_the_allowed_networks_are_configurable(client, settings):
     settings.METRICS_ALLOWED_NETWORKS = [ipaddress.ip_network("10.0.0.0/8")]
     assert client.get("/metrics").status_code == 404
     assert client.get("/metrics", REMOTE_ADDR="10.1.2.3").status_code == 200
+
+
+def test_a_page_from_the_cache_is_counted_under_its_view(client: Client, initiative):
+    for _ in range(3):
+        assert client.get("/blockers/").status_code == 200  # the second and third: cache hits
+    before = scrape(client)["fedimage_http_requests_total"]
+    with CaptureQueriesContext(connection) as queries:
+        client.get("/blockers/")
+    assert not queries.captured_queries  # from the cache indeed
+    after = scrape(client)["fedimage_http_requests_total"]
+    labels = (("method", "GET"), ("status", "200"), ("view", "dashboard:blocker-list"))
+    assert after[labels] == before[labels] + 1
