@@ -10,8 +10,8 @@ the session's marker in one read).
 
 One middleware, `PageCacheMiddleware`, right after ConditionalGetMiddleware: it resolves the
 URL itself and answers a registered GET from the cache before any session, CSRF, user, time
-zone, messages, CSP or htmx work (a hit costs what the trivial view costs, plus one cache
-read); otherwise it stores the fresh 200 once every inner middleware had its say (their
+zone, messages, CSP or htmx work (a hit is one cache read and a copy of stored headers);
+otherwise it stores the fresh 200 once every inner middleware had its say (their
 headers included), and never one that gives the browser a new cookie. The key holds the
 request's cookies (session and CSRF: a page's forms carry a token of its browser), Host,
 scheme, Accept and htmx headers; a request with credentials in an Authorization header (API
