@@ -86,6 +86,7 @@ class TokenBook:
         # client's lifetime), not once per request; a 401 teaches a newer one.
         self._realm: Challenge | None = None
         self._realm_read = False
+        self._lookup_lock = threading.Lock()
         self._guard = threading.Lock()
         self._scope_locks: dict[str, threading.Lock] = {}
 
@@ -97,10 +98,13 @@ class TokenBook:
     def valid(self, scope: str, now: float) -> Token | None:
         token = self._local.get(scope)
         if token is None:
-            stored = self.memory.get(self._token_key(scope))
-            token = _decode_token(stored) if stored else None
-            if token is not None:
-                self._local[scope] = token
+            with self._lookup_lock:  # one look-up in memory when requests start together
+                token = self._local.get(scope)
+                if token is None:
+                    stored = self.memory.get(self._token_key(scope))
+                    token = _decode_token(stored) if stored else None
+                    if token is not None:
+                        self._local[scope] = token
         return token if token is not None and token.expires_at > now else None
 
     def keep(self, scope: str, value: str, lifetime: float, now: float) -> Token:
@@ -122,7 +126,9 @@ class TokenBook:
     def realm(self) -> Challenge | None:
         """Return the Bearer challenge this registry answered last, if remembered."""
         if not self._realm_read:
-            self._realm, self._realm_read = self._stored_realm(), True
+            with self._lookup_lock:  # one look-up in memory when requests start together
+                if not self._realm_read:
+                    self._realm, self._realm_read = self._stored_realm(), True
         return self._realm
 
     def remember_realm(self, challenge: Challenge) -> None:

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from django.conf import settings
-from django.core.cache import cache
+from django.core.cache import caches
 from django.utils import timezone
 
 from fedimage.health.clients.auth import Memory
@@ -53,20 +53,28 @@ class PollReport:
 
 
 class CacheMemory:
-    """A client memory in Django's cache (Redis when configured): shared by every process."""
+    """A client memory in Django's cache (Redis when configured): shared by every process.
+
+    It holds the cache backend of the thread that made it, which the poll's reading threads
+    share (a Redis client is thread-safe): Django gives each thread a backend of its own, and
+    so a Redis connection of its own, which a poll's short-lived threads would open afresh.
+    """
+
+    def __init__(self) -> None:
+        self._cache = caches["default"]
 
     def _key(self, key: str) -> str:
         return f"{settings.HEALTH_CACHE_PREFIX}:registry:{key}"
 
     def get(self, key: str) -> str | None:
-        value = cache.get(self._key(key))
+        value = self._cache.get(self._key(key))
         return value if isinstance(value, str) else None
 
     def set(self, key: str, value: str, ttl: float) -> None:
-        cache.set(self._key(key), value, timeout=max(1, int(ttl)))
+        self._cache.set(self._key(key), value, timeout=max(1, int(ttl)))
 
     def delete(self, key: str) -> None:
-        cache.delete(self._key(key))
+        self._cache.delete(self._key(key))
 
 
 def registry_client_for(image: WatchedImage, *, timeout: float = DEFAULT_TIMEOUT) -> RegistryClient:

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import threading
 from datetime import datetime, timedelta
 from pathlib import Path
 
 import pytest
+from django.core.cache import caches
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
@@ -13,6 +15,7 @@ from fedimage.health.clients.oci import OCI_MANIFEST
 from fedimage.health.clients.registry import RegistryClient
 from fedimage.health.models import DigestRecord, HealthState, Sample, StateChange, TagState
 from fedimage.health.services import image_poll
+from fedimage.health.services.polling import CacheMemory
 from tests.health.factories import WatchedImageFactory, tag_state, watch
 from tests.health.oci import TWO_ARCHES, OciPusher, iso
 from tests.health.registry_server import RegistryServer, StubResponse, StubServer, TokenServer
@@ -293,6 +296,24 @@ def test_tokens_are_reused_across_polls_and_clients_per_repository_scope(
     assert sorted(first_scopes) == sorted(f"repository:{name}:pull" for name in (repo, other))
     assert token_server.pull_scopes()[asked:] == first_scopes  # no token asked again
     assert [report.requests for report in reports] == [2, 2]  # one HEAD per tag, no 401
+
+
+def test_client_memory_used_from_reading_threads_opens_no_cache_connection_of_theirs() -> None:
+    """A poll's reading threads (new ones each poll) use the cache backend, and so the Redis
+    connection, of the thread that made the client: Django would give each its own."""
+    memory = CacheMemory()
+    memory.set("realm-of-some-registry", "known", ttl=60)
+    seen: dict[str, object] = {}
+
+    def read() -> None:
+        seen["value"] = memory.get("realm-of-some-registry")
+        seen["own backend"] = hasattr(caches._connections, "default")
+
+    thread = threading.Thread(target=read)
+    thread.start()
+    thread.join()
+
+    assert seen == {"value": "known", "own backend": False}
 
 
 # Database work proportional to what changed
