@@ -429,3 +429,19 @@ def test_an_unchanged_poll_writes_the_check_the_strip_and_only_the_reasons_that_
         ]
         * 2
     )
+
+
+def test_a_poll_confirming_only_failed_tags_records_their_samples_without_digests(
+    registry: RegistryServer, repo: str, now: datetime
+) -> None:
+    image = watch(registry, repo, tags=["gone", "also-gone"])
+    image_poll(image=image, now=now)
+
+    report = image_poll(image=image, now=now + timedelta(minutes=5))
+
+    assert [o.changed for o in report.outcomes] == [False, False]
+    samples = Sample.objects.filter(tag__image=image).values_list("tag__tag", "state", "digest")
+    assert sorted(samples) == sorted(
+        (tag, HealthState.MISSING, "") for tag in ("gone", "also-gone") for _ in range(2)
+    )
+    assert [len(state.recent) for state in TagState.objects.filter(image=image)] == [2, 2]
