@@ -8,12 +8,15 @@ minute per process, and `/readyz` names it.
 
 from __future__ import annotations
 
+import fcntl
 import logging
 import time
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any, TypeVar
 
 from django.core.cache import caches
+from django.core.cache.backends.filebased import FileBasedCache
 from django.core.cache.backends.redis import RedisCache, RedisCacheClient
 from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import TimeoutError as RedisTimeoutError
@@ -106,14 +109,34 @@ class ResilientRedisCache(RedisCache):
 
 def count(key: str, *, timeout: int) -> int:
     """Add one to a counter in the default cache and return it; it expires `timeout` seconds
-    after its first count. Atomic and one round trip on Redis; on other caches (the embedded
-    default's files) an add then an increment."""
+    after its first count (on the file cache: after its latest). Atomic on every backend: one
+    round trip on Redis; the embedded default's files under a lock file, as its web threads,
+    worker and beat share them (Django's own `incr` there is a read then a write: two requests
+    at once would count one)."""
     backend = caches["default"]
     if isinstance(backend, ResilientRedisCache):
         return backend.count(key, timeout)
-    backend.add(key, 0, timeout=timeout)
+    if isinstance(backend, FileBasedCache):
+        return _count_in_files(backend, key, timeout)
+    backend.add(key, 0, timeout=timeout)  # the in-memory cache: add and incr hold its lock
     try:
         return backend.incr(key)
     except ValueError:  # expired between the two
         backend.add(key, 1, timeout=timeout)
         return 1
+
+
+def _count_in_files(backend: FileBasedCache, key: str, timeout: int) -> int:
+    # One lock file for every counter of the directory: a counter's own would be left behind
+    # (the cache culls and clears only its .djcache files), and a count holds it for a read
+    # and a write.
+    directory = Path(backend._dir)  # type: ignore[attr-defined]
+    directory.mkdir(mode=0o700, parents=True, exist_ok=True)
+    with open(directory / "counters.lock", "a") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        try:
+            value = int(backend.get(key, 0)) + 1
+            backend.set(key, value, timeout=timeout)
+        finally:
+            fcntl.flock(lock, fcntl.LOCK_UN)
+    return value

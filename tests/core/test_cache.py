@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import logging
+import multiprocessing
 import socket
 import uuid
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
 
 import pytest
 from django.conf import settings
@@ -63,11 +64,26 @@ def test_a_counter_counts_every_increment_from_threads_at_once():
     assert 0 < backend._cache.get_client(write=True).ttl(backend.make_key(key)) <= 30
 
 
-def test_a_counter_on_the_file_cache_counts_too(tmp_path, settings):
+def _count_hits(_: int) -> int:
+    return count("hits", timeout=30)
+
+
+@pytest.mark.parametrize("executor", [ThreadPoolExecutor, ProcessPoolExecutor])
+def test_a_counter_on_the_file_cache_counts_every_increment_at_once(tmp_path, settings, executor):
+    """The embedded default (no REDIS_URL): runserver's threads, and the worker and beat
+    processes, count in the same files; none of their increments is lost."""
     settings.CACHES = {
         "default": {
             "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
             "LOCATION": str(tmp_path),
         }
     }
-    assert [count("hits", timeout=30) for _ in range(3)] == [1, 2, 3]
+    kwargs = (
+        {"mp_context": multiprocessing.get_context("fork")}
+        if executor is ProcessPoolExecutor
+        else {}
+    )
+    with executor(8, **kwargs) as pool:
+        counts = list(pool.map(_count_hits, range(120)))
+    assert sorted(counts) == list(range(1, 121))
+    assert caches["default"].get("hits") == 120
