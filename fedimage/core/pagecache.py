@@ -5,8 +5,8 @@ each model with the topic it belongs to (`watch`). Saving a watched model gives 
 version (now and after the commit); a cached page carries the versions it was built from and
 is served only while they are current, so a change shows on the next request and nothing is
 invalidated by hand: old entries age out (`PAGE_CACHE_SECONDS`, which also bounds how stale
-"3 minutes ago" wording can get). A hit costs one cache round trip (the copy, the versions and
-the session's marker in one read).
+"3 minutes ago" wording can get). A hit costs one cache round trip (the copy, the versions,
+the session's marker and the session itself in one read).
 
 One middleware, `PageCacheMiddleware`, right after ConditionalGetMiddleware: it resolves the
 URL itself and answers a registered GET from the cache before any session, CSRF, user, time
@@ -16,9 +16,10 @@ headers included), and never one that gives the browser a new cookie. The key ho
 request's cookies (session and CSRF: a page's forms carry a token of its browser), Host,
 scheme, Accept and htmx headers; a request with credentials in an Authorization header (API
 tokens) is never answered from the cache.
-A signed-in session's pages are served only while its marker lives: logging out
-deletes it. Every stored page gets an ETag, so `ConditionalGetMiddleware` answers a repeated
-request with 304 and no body.
+A signed-in session's pages are served only while its marker lives (logging out deletes
+it) and the session itself is still there for the same user (deleted or expired on the
+server: none). Every stored page gets an ETag, so `ConditionalGetMiddleware` answers a
+repeated request with 304 and no body.
 
 Bumps are unique tokens rather than increments: two processes bumping at once each leave a
 new value, which is all a key needs (the file cache of the embedded default has no atomic
@@ -28,14 +29,17 @@ increment).
 from __future__ import annotations
 
 import hashlib
+import re
 import uuid
 from collections.abc import Callable, Iterable
 from functools import partial
+from importlib import import_module
 from typing import Any
 
 from django.conf import settings
+from django.contrib.auth import SESSION_KEY
 from django.contrib.auth.models import AnonymousUser
-from django.core.cache import cache
+from django.core.cache import DEFAULT_CACHE_ALIAS, cache
 from django.db import transaction
 from django.db.models import Model
 from django.db.models.signals import m2m_changed, post_delete, post_save
@@ -55,6 +59,9 @@ KEY_HEADERS: tuple[str, ...] = (
     "HTTP_HX_TARGET",
     "HTTP_HX_TRIGGER",
 )
+
+# What Django gives as a session key (get_random_string of lowercase letters and digits).
+_SESSION_KEY = re.compile(r"[a-z0-9]{8,64}")
 
 _pages: dict[str, tuple[str, ...]] = {}
 _topics_by_model: dict[Any, str] = {}
@@ -142,6 +149,34 @@ def _session_marker(request: HttpRequest) -> str | None:
     return PREFIX + "s:" + hashlib.sha256(value.encode()).hexdigest()
 
 
+def _session_entry(request: HttpRequest) -> str | None:
+    """The cache key of the browser's session itself, where sessions live in this cache.
+
+    A hit is answered before SessionMiddleware: it reads the session's own entry in the same
+    round trip, so a session deleted or expired on the server (signed out in another tab, by
+    an administrator, by its age) gets no page it was given, however recent. With the marker
+    alone its pages were served until they aged out. None where sessions are kept elsewhere
+    (then the marker alone), or for a value Django never gives as a session key (no marker
+    is ever stored for one).
+    """
+    engine = import_module(settings.SESSION_ENGINE)
+    prefix = getattr(engine.SessionStore, "cache_key_prefix", None)
+    if prefix is None or settings.SESSION_CACHE_ALIAS != DEFAULT_CACHE_ALIAS:
+        return None
+    value = request.COOKIES.get(settings.SESSION_COOKIE_NAME, "")
+    return prefix + value if _SESSION_KEY.fullmatch(value) else None
+
+
+def _still_signed_in(found: dict[str, Any], marker: str, session: str | None) -> bool:
+    """The session's marker lives, and its session still names the user the marker names."""
+    if marker not in found:
+        return False  # a session not seen signed in lately: the view checks it
+    if session is None:
+        return True
+    data = found.get(session)
+    return isinstance(data, dict) and str(data.get(SESSION_KEY)) == str(found[marker])
+
+
 def forget_session(request: HttpRequest) -> None:
     """Serve no more cached pages to this browser's session (on logout)."""
     marker = _session_marker(request)
@@ -200,12 +235,14 @@ def _fetch(request: HttpRequest) -> HttpResponse | None:
     if topics is None:
         return None
     request.resolver_match = match  # the request metrics label a hit by its view's name too
-    # One round trip: the page's copy, its topics' versions and the session's marker. The copy
-    # is used only if it was built from the versions current now.
+    # One round trip: the page's copy, its topics' versions, the session's marker and the
+    # session itself. The copy is used only if it was built from the versions current now.
     marker = _session_marker(request)
+    session = _session_entry(request) if marker else None
     key = _page_key(request)
     keys = [f"{PREFIX}v:{t}" for t in topics]
-    found = cache.get_many([key, *keys, marker] if marker else [key, *keys])
+    extra = [k for k in (marker, session) if k]
+    found = cache.get_many([key, *keys, *extra])
     if all(k in found for k in keys):
         topic_versions = [str(found[k]) for k in keys]
     else:
@@ -213,8 +250,8 @@ def _fetch(request: HttpRequest) -> HttpResponse | None:
     # Stored with the versions read before the view ran: a change committed meanwhile makes
     # this copy stale at once.
     request._page_cache_entry = (key, topic_versions)  # type: ignore[attr-defined]
-    if marker and marker not in found:
-        return None  # a session not seen signed in lately: the view checks it
+    if marker and not _still_signed_in(found, marker, session):
+        return None
     entry = found.get(key)
     if entry is None or entry[0] != topic_versions:
         return None

@@ -1,8 +1,11 @@
 """Pages from the cache: a change shows on the next request, conditional GET answers 304."""
 
 import base64
+from datetime import timedelta
 
 import pytest
+from django.contrib.sessions.backends.cached_db import SessionStore
+from django.contrib.sessions.models import Session
 from django.core.cache import cache, caches
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
@@ -95,6 +98,26 @@ def test_a_session_logged_out_gets_no_more_cached_pages(client, initiative, memb
     replay = client.__class__()
     replay.cookies["sessionid"] = cookie
     response, queries = get(replay, "/blockers/")
+    assert queries > 0
+    assert "Embargoed kernel issue" not in response.content.decode()
+
+
+@pytest.mark.parametrize("end", ["deleted", "expired"])
+def test_a_session_ended_on_the_server_gets_no_more_cached_pages(client, initiative, member, end):
+    """Deleted (signed out in another tab, by an administrator) or past its age: the browser
+    holding its cookie is anonymous from the next request, not once its pages age out."""
+    blocker_file(reporter=member, title="Embargoed kernel issue", private=True)
+    client.force_login(member)
+    client.get("/blockers/")  # the browser gets its CSRF cookie
+    assert "Embargoed kernel issue" in client.get("/blockers/").content.decode()
+    session = SessionStore(session_key=client.cookies["sessionid"].value)
+    if end == "deleted":
+        session.delete()
+    else:  # its cache entry lives as long as the session; the row stays until clearsessions
+        past = timezone.now() - timedelta(seconds=1)
+        Session.objects.filter(session_key=session.session_key).update(expire_date=past)
+        cache.delete(session.cache_key)
+    response, queries = get(client, "/blockers/")
     assert queries > 0
     assert "Embargoed kernel issue" not in response.content.decode()
 
