@@ -4,6 +4,8 @@ from pathlib import Path
 
 import pytest
 from django.contrib.auth.models import Group
+from django.core.cache import cache
+from rest_framework.throttling import SimpleRateThrottle
 
 from fedimage.core import pagecache
 from fedimage.core.initiative_file import load_initiative_file
@@ -17,6 +19,30 @@ INITIATIVE_FILE = ROOT / "initiative.toml"
 def _fresh_page_cache():
     """No test sees a page another cached: each starts with new versions of every topic."""
     pagecache.bump_all()
+
+
+class ThrottleClock:
+    """The API throttles' clock, stopped `into` seconds into a minute (their window)."""
+
+    START = 1_800_000_000.0  # a whole minute
+
+    def __init__(self, into: float) -> None:
+        self.now = self.START + into
+
+    def __call__(self) -> float:
+        return self.now
+
+
+@pytest.fixture
+def throttle_clock(monkeypatch):
+    """No counted request left from another test, and a clock that stays 20 s into a minute:
+    a test's requests all fall in one window of the fixed-window throttles (with the real
+    clock, a test running across a minute's end would see its count start again)."""
+    cache.clear()
+    clock = ThrottleClock(20)
+    monkeypatch.setattr(SimpleRateThrottle, "timer", staticmethod(clock))
+    yield clock
+    cache.clear()
 
 
 @pytest.fixture

@@ -12,6 +12,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import resolve
 from django.utils import timezone
 
+from fedimage.accounts import services as accounts
 from fedimage.core import pagecache
 from fedimage.initiative.models import Blocker
 from fedimage.initiative.services import blocker_file, blocker_update
@@ -122,6 +123,29 @@ def test_a_session_ended_on_the_server_gets_no_more_cached_pages(client, initiat
     assert "Embargoed kernel issue" not in response.content.decode()
 
 
+@pytest.mark.parametrize("loss", ["lead role", "account"])
+def test_a_role_taken_away_shows_on_the_next_request(client, initiative, lead, loss):
+    """Roles from Fedora Accounts (synced at sign-in) and a deactivated account: the cached
+    pages of that browser are not served again, lead controls and private blockers included."""
+    blocker_file(reporter=lead, title="Embargoed kernel issue", private=True)
+    client.force_login(lead)
+    client.get("/milestones/clean-dev-pipeline/")  # the browser gets its CSRF cookie
+    html = client.get("/milestones/clean-dev-pipeline/").content.decode()
+    assert 'class="tag">lead' in html
+    assert "Set or confirm the status" in html
+    assert "Embargoed kernel issue" in client.get("/blockers/").content.decode()
+    if loss == "lead role":
+        accounts.fedora_account_sync(user=lead, nickname="leader", email="", groups=[])
+    else:
+        lead.is_active = False
+        lead.save()
+    html = client.get("/milestones/clean-dev-pipeline/").content.decode()
+    assert 'class="tag">lead' not in html
+    assert "Set or confirm the status" not in html
+    blockers = client.get("/blockers/").content.decode()
+    assert ("Embargoed kernel issue" in blockers) is (loss == "lead role")
+
+
 def test_a_page_showing_a_flash_message_is_not_served_from_the_cache(lead_client, blocker):
     lead_client.get(f"/blockers/{blocker.pk}/")
     response = lead_client.post(
@@ -212,9 +236,8 @@ def test_every_main_page_and_api_list_is_served_from_the_cache():
 
 @pytest.mark.parametrize("signed_in", [False, True], ids=["anonymous", "member"])
 def test_a_cached_api_page_still_counts_against_the_throttle(
-    client, initiative, member, settings, signed_in
+    client, initiative, member, settings, signed_in, throttle_clock
 ):
-    cache.clear()  # no request counted by an earlier test
     settings.API_THROTTLE_ANON = settings.API_THROTTLE_USER = "3/minute"
     if signed_in:
         client.force_login(member)

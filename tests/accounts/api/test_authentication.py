@@ -4,7 +4,6 @@ import re
 from datetime import timedelta
 
 import pytest
-from django.core.cache import cache
 from django.utils import timezone
 
 from fedimage.accounts import services
@@ -118,10 +117,8 @@ def test_token_names_are_checked(member_client, member):
 
 
 @pytest.fixture
-def empty_throttle():
-    cache.clear()
-    yield
-    cache.clear()
+def empty_throttle(throttle_clock):
+    return throttle_clock
 
 
 def test_the_user_throttle_answers_429_with_retry_after(
