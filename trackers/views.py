@@ -11,6 +11,7 @@ from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.utils.cache import patch_vary_headers
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_POST
 
@@ -134,8 +135,12 @@ def issue_list(request: HttpRequest) -> HttpResponse:
     issues = selectors.issue_list(user=request.user, filters=filters)
     page = Paginator(issues, 50).get_page(request.GET.get("page"))
     context = {"form": form, "page": page, "filters_invalid": form.is_bound and not form.is_valid()}
-    template = "trackers/_issue_table.html" if request.htmx else "trackers/issue_list.html"
-    return render(request, template, context)
+    # htmx swaps in the table alone, except when it restores a page from history.
+    partial = request.htmx and not request.htmx.history_restore_request
+    template = "trackers/_issue_table.html" if partial else "trackers/issue_list.html"
+    response = render(request, template, context)
+    patch_vary_headers(response, ["HX-Request"])
+    return response
 
 
 @require_GET

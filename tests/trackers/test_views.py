@@ -89,6 +89,22 @@ def test_issue_titles_are_escaped(sources, client):
     assert "&lt;script&gt;alert" in page
 
 
+def test_the_issue_list_answers_htmx_with_its_table_and_a_history_restore_with_the_page(
+    sources, client
+):
+    """The filter form swaps the table in and pushes the URL: a browser or cache must not give
+    the table alone for a page load (Vary), nor htmx restoring that URL from history."""
+    partial = client.get("/trackers/issues/", headers={"HX-Request": "true"})
+    assert "<html" not in partial.content.decode()
+    restore = client.get(
+        "/trackers/issues/",
+        headers={"HX-Request": "true", "HX-History-Restore-Request": "true"},
+    )
+    assert "<html" in restore.content.decode()
+    for response in (partial, restore, client.get("/trackers/issues/")):
+        assert "HX-Request" in response["Vary"]
+
+
 def test_confidential_issues_are_never_shown_to_anonymous_visitors(sources, client, member):
     gitlab, _ = sources
     issues_for(gitlab, 1, title="Embargoed CVE", confidential=True)
