@@ -1,6 +1,7 @@
 """Pages from the cache: a change shows on the next request, conditional GET answers 304."""
 
 import base64
+import uuid
 from datetime import timedelta
 
 import pytest
@@ -14,9 +15,11 @@ from django.utils import timezone
 
 from fedimage.accounts import services as accounts
 from fedimage.core import pagecache
+from fedimage.health.models import PollRun
 from fedimage.initiative.models import Blocker
 from fedimage.initiative.services import blocker_file, blocker_update
 from tests.dashboard.test_scale import PAGES
+from tests.health.factories import WatchedImageFactory
 from trackers.models import SyncRun, TrackerSource
 
 pytestmark = pytest.mark.django_db
@@ -146,6 +149,18 @@ def test_a_role_taken_away_shows_on_the_next_request(client, initiative, lead, l
     assert ("Embargoed kernel issue" in blockers) is (loss == "lead role")
 
 
+def test_an_answer_marked_no_store_is_built_every_time(client, initiative):
+    """The grid following a poll (`?batch=`) changes every second: Cache-Control no-store."""
+    image = WatchedImageFactory(key="review-image", tags=["44"])
+    run = PollRun.objects.create(image=image, batch=uuid.uuid4(), trigger="manual")
+    url = f"/health/?batch={run.batch}"
+    first = client.get(url)
+    assert "no-store" in first["Cache-Control"]
+    again, queries = get(client, url)
+    assert queries > 0
+    assert "no-store" in again["Cache-Control"]
+
+
 def test_a_page_showing_a_flash_message_is_not_served_from_the_cache(lead_client, blocker):
     lead_client.get(f"/blockers/{blocker.pk}/")
     response = lead_client.post(
@@ -176,6 +191,7 @@ def test_a_page_that_only_renews_the_csrf_cookie_is_cached(client, blocker, memb
     again, queries = get(client, f"/blockers/{blocker.pk}/")
     assert queries == 0
     assert again.content == renewed.content
+    assert not again.cookies  # stored without its Set-Cookie: a hit sets no cookie
 
 
 def test_a_sync_that_changed_nothing_keeps_issue_pages_cached(client, blocker, initiative):
