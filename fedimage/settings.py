@@ -337,6 +337,7 @@ CELERY_TASK_ROUTES = {
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_BEAT_SCHEDULER = "fedimage.core.beat:Scheduler"
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
+TRACKERS_SYNC_INTERVAL_SECONDS = env.float("TRACKERS_SYNC_INTERVAL_SECONDS", default=300.0)
 CELERY_BEAT_SCHEDULE = {
     "health-poll-all": {
         "task": "health.poll_all",
@@ -345,7 +346,7 @@ CELERY_BEAT_SCHEDULE = {
     "health-thin-samples": {"task": "health.thin_samples", "schedule": 24 * 3600.0},
     "trackers-sync-all": {
         "task": "trackers.sync_all",
-        "schedule": env.float("TRACKERS_SYNC_INTERVAL_SECONDS", default=300.0),
+        "schedule": TRACKERS_SYNC_INTERVAL_SECONDS,
     },
     "trackers-reconcile-all": {
         "task": "trackers.sync_all",
@@ -394,6 +395,11 @@ HEALTH_CACHE_PREFIX = env.str("HEALTH_CACHE_PREFIX", default="health")
 # token. The run ledger keeps every run TRACKERS_RUNS_KEEP_DAYS, failures and runs that changed
 # something TRACKERS_NOTABLE_RUNS_KEEP_DAYS, then one row per source, kind and day (kept
 # TRACKERS_RUN_DAYS_KEEP_DAYS); webhook deliveries TRACKERS_WEBHOOK_KEEP_DAYS.
+# A source whose listings fail is synced by beat again only after as long as it has been failing
+# (at least TRACKERS_SYNC_INTERVAL_SECONDS, at most TRACKERS_FAILING_BACKOFF_MAX_SECONDS).
+TRACKERS_FAILING_BACKOFF_MAX_SECONDS = env.float(
+    "TRACKERS_FAILING_BACKOFF_MAX_SECONDS", default=3600.0
+)
 TRACKERS_RATE_WAIT_MAX_SECONDS = env.float("TRACKERS_RATE_WAIT_MAX_SECONDS", default=60.0)
 TRACKERS_RATE_WAIT_TOTAL_SECONDS = env.float("TRACKERS_RATE_WAIT_TOTAL_SECONDS", default=300.0)
 TRACKERS_RATE_RESERVE = env.int("TRACKERS_RATE_RESERVE", default=0)

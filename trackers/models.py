@@ -87,6 +87,11 @@ class TrackerSource(models.Model):
     failing_since = models.DateTimeField(
         null=True, blank=True, help_text="First failed listing since the last good one."
     )
+    backoff_until = models.DateTimeField(
+        null=True,
+        blank=True,
+        help_text="Failing: no periodic sync before this time (Sync now still runs).",
+    )
     listing = models.JSONField(
         default=dict,
         blank=True,

@@ -56,10 +56,18 @@ def source_to_sync(*, pk: int) -> TrackerSource | None:
 
 
 def sources_due(*, now: datetime | None = None) -> QuerySet[TrackerSource]:
-    """Enabled sources not paused by a rate limit."""
+    """Enabled sources neither paused by a rate limit nor backing off after failed listings.
+
+    A failing source's `backoff_until` (trackers.sync.ledger.failing_backoff) is met at the beat
+    nearest to it, up to half a sync interval early: a run recorded a little after its beat
+    (a busy worker, the run's own length) does not slip to the beat after.
+    """
     now = now or timezone.now()
-    return TrackerSource.objects.filter(enabled=True).filter(
-        Q(paused_until__isnull=True) | Q(paused_until__lte=now)
+    slack = timedelta(seconds=settings.TRACKERS_SYNC_INTERVAL_SECONDS / 2)
+    return TrackerSource.objects.filter(
+        Q(enabled=True),
+        Q(paused_until__isnull=True) | Q(paused_until__lte=now),
+        Q(backoff_until__isnull=True) | Q(backoff_until__lte=now + slack),
     )
 
 

@@ -1,5 +1,6 @@
 import socket
 from collections.abc import Iterator
+from datetime import timedelta
 
 import pytest
 
@@ -72,6 +73,18 @@ def make_source(db, small_pages):
         )
 
     return make
+
+
+def later(source, by: timedelta) -> None:
+    """Move the clock `by` on for a failing `source`: the times its failures recorded (when it
+    started failing, when its backoff ends) move back by that much."""
+    from django.db.models import F
+
+    from trackers.models import TrackerSource
+
+    TrackerSource.objects.filter(pk=source.pk).update(
+        failing_since=F("failing_since") - by, backoff_until=F("backoff_until") - by
+    )
 
 
 # Sources as the shipped initiative file declares them, for pages and the API (no sync).

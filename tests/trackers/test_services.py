@@ -1,12 +1,26 @@
 """The public services of the trackers app: what is due, "Sync now", the ledger's retention."""
 
+import contextlib
 from datetime import timedelta
 
+from django.conf import settings
 from django.utils import timezone
 
+from tests.trackers.conftest import later
 from tests.trackers.factories import SyncRunFactory, runs_for
+from tests.trackers.fakes import Fault
 from trackers import services
-from trackers.models import RunKind, RunStatus, SyncRun, SyncRunDay, WebhookDelivery
+from trackers.clients.base import TrackerUnavailable
+from trackers.models import (
+    RunKind,
+    RunStatus,
+    SyncRun,
+    SyncRunDay,
+    TrackedIssue,
+    WebhookDelivery,
+)
+
+REPO = "bootc-dev/bootc"
 
 DAY = timedelta(days=1)
 
@@ -113,3 +127,74 @@ def test_retention_leaves_runs_under_way_alone(sources):
 
     assert services.ledger_prune(now=now).runs == 0
     assert SyncRun.objects.count() == 1
+
+
+# A down tracker: asked less and less often, back to the sync interval after a success.
+
+INTERVAL = timedelta(seconds=settings.TRACKERS_SYNC_INTERVAL_SECONDS)
+
+
+def beats_asking(source, beats: int) -> list[int]:
+    """Run `beats` sync intervals: at each, the source is synced if due. The beats (counted
+    from 0) at which it was, so asking the tracker."""
+    asked = []
+    for beat in range(beats):
+        if services.sources_due().filter(pk=source.pk).exists():
+            asked.append(beat)
+            with contextlib.suppress(TrackerUnavailable):
+                services.source_sync(source=source, trigger="beat")
+        later(source, INTERVAL)
+    return asked
+
+
+def test_a_down_tracker_is_asked_ever_less_often_then_at_every_beat_once_back(
+    make_source, fake_github
+):
+    """Down for two hours of five-minute beats: asked after 5, 10, 20, 40 minutes, then
+    hourly (the backoff is as long as it has been failing, from one interval to one hour):
+    6 requests in two hours instead of one per beat; back, it is asked at every beat again."""
+    fake_github.add_issues(REPO, 2)
+    source = make_source(fake_github, REPO)
+    fake_github.fail_next(Fault.server_error(503), times=1000)
+
+    down = beats_asking(source, 24)
+
+    assert down == [0, 1, 2, 4, 8, 16]
+    assert len(fake_github.requests) == len(down) == SyncRun.objects.count()
+    source.refresh_from_db()
+    assert source.is_failing
+    fake_github.clear_faults()
+
+    back = beats_asking(source, 20)
+
+    assert back[0] == 4  # its backoff (one hour from beat 16) runs out at beat 28
+    assert back == list(range(4, 20))
+    source.refresh_from_db()
+    assert (source.is_failing, source.backoff_until) == (False, None)
+    assert TrackedIssue.objects.filter(source=source).count() == 2
+
+
+def test_sync_now_is_not_held_back_by_a_failing_sources_backoff(make_source, fake_github):
+    source = make_source(fake_github, REPO)
+    fake_github.fail_next(Fault.server_error(503), times=2)
+    for _ in range(2):
+        with contextlib.suppress(TrackerUnavailable):
+            services.source_sync(source=source, trigger="beat")
+    source.refresh_from_db()
+    assert not services.sources_due().filter(pk=source.pk).exists()
+
+    asked = services.sync_now(source=source, requested_by="leader")
+
+    assert asked.queued
+
+
+def test_a_source_backing_off_is_due_at_the_beat_nearest_its_backoffs_end(sources):
+    gitlab, github = sources
+    now = timezone.now()
+    github.failing_since = now - timedelta(minutes=20)
+    github.backoff_until = now + timedelta(minutes=20)
+    github.save()
+
+    assert list(services.sources_due(now=now)) == [gitlab]
+    assert list(services.sources_due(now=now + timedelta(minutes=17))) == [gitlab]
+    assert set(services.sources_due(now=now + timedelta(minutes=18))) == {gitlab, github}

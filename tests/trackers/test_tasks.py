@@ -1,14 +1,18 @@
 """Celery tasks: fan-out, retry policy, idempotence."""
 
+import heapq
+from datetime import timedelta
+
 import celery.app.task
 import pytest
 from celery.exceptions import Retry
 from django.conf import settings
 from django.utils import timezone
 
+from tests.trackers.conftest import later
 from tests.trackers.fakes import Fault
 from trackers import tasks
-from trackers.clients.base import TrackerGarbage
+from trackers.clients.base import TrackerGarbage, TrackerUnavailable
 from trackers.models import SyncRun, TrackedIssue
 
 REPO = "bootc-dev/bootc"
@@ -141,3 +145,103 @@ def test_the_retention_task_sums_old_runs(make_source, fake_github):
 
     assert tasks.prune_ledger() == 3
     assert tasks.prune_ledger() == 0
+
+
+# A down tracker: a short retry chain on the first failure only, then beat's backoff.
+
+INTERVAL = timedelta(seconds=settings.TRACKERS_SYNC_INTERVAL_SECONDS)
+
+
+def attempt(source_id: int, *, retries: int = 0, **kwargs) -> None:
+    """Run sync_source as the worker runs its attempt number `retries` + 1 of a chain."""
+    tasks.sync_source.push_request(retries=retries)
+    try:
+        tasks.sync_source.run(source_id, **kwargs)
+    finally:
+        tasks.sync_source.pop_request()
+
+
+def test_only_a_first_failure_gets_a_short_retry_chain(make_source, fake_github, retries):
+    source = make_source(fake_github, REPO)
+    fake_github.fail_next(Fault.server_error(503), times=100)
+
+    for n in range(tasks.BLIP_RETRIES):
+        with pytest.raises(Retry):
+            attempt(source.pk, retries=n)
+    with pytest.raises(tasks.StillUnavailable):
+        attempt(source.pk, retries=tasks.BLIP_RETRIES)
+    # The next beat's task finds the source failing: one attempt, no chain.
+    with pytest.raises(tasks.StillUnavailable):
+        attempt(source.pk, trigger="beat")
+
+    assert len(retries) == tasks.BLIP_RETRIES
+    assert [r["countdown"] <= 30 * 2**n for n, r in enumerate(retries)] == [True] * 3
+    assert len(fake_github.requests) == tasks.BLIP_RETRIES + 2
+
+
+def test_a_down_tracker_is_asked_a_bounded_number_of_times_and_chains_never_overlap(
+    make_source, fake_github, retries, monkeypatch, django_capture_on_commit_callbacks
+):
+    """Three hours of beats and the retries they lead to, in simulated time: the first
+    failure's chain (4 attempts within 3.5 minutes), then the backoff (5, 10, 20, 40 minutes,
+    then hourly); no beat sends the source while a retry of it is pending. Before, each beat
+    sent a chain of 6 attempts: 8 to 15 requests every 10 minutes."""
+    source = make_source(fake_github, REPO)
+    fake_github.fail_next(Fault.server_error(503), times=1000)
+    sent = []
+    monkeypatch.setattr(tasks.sync_source, "delay", lambda *a, **k: sent.append(a))
+    events = [(beat * INTERVAL.total_seconds(), "beat", 0) for beat in range(36)]
+    clock, asked = 0.0, []
+
+    while events:
+        at, what, n = heapq.heappop(events)
+        later(source, timedelta(seconds=at - clock))
+        clock = at
+        if what == "beat":
+            with django_capture_on_commit_callbacks(execute=True):
+                tasks.sync_all()
+            if not sent:
+                continue
+            assert not [e for e in events if e[1] == "retry"], "a chain is under way"
+            sent.clear()
+        asked.append(at)
+        try:
+            attempt(source.pk, retries=n, trigger=what)
+        except Retry:
+            heapq.heappush(events, (at + retries[-1]["countdown"], "retry", n + 1))
+        except tasks.StillUnavailable:
+            pass
+
+    assert len(fake_github.requests) == len(asked) == SyncRun.objects.count()
+    assert asked[: tasks.BLIP_RETRIES + 1][-1] <= 210
+    assert len([t for t in asked if t < 600]) <= 6
+    assert len(asked) <= 10
+    assert len([t for t in asked if t >= 3600]) == 2  # hourly
+
+
+def test_sync_now_runs_at_once_on_a_backing_off_source_and_its_success_clears_it(
+    make_source, fake_github, lead, monkeypatch, django_capture_on_commit_callbacks
+):
+    from trackers import services
+
+    fake_github.add_issues(REPO, 2)
+    source = make_source(fake_github, REPO)
+    fake_github.fail_next(Fault.server_error(503), times=2)
+    for wait in (INTERVAL, timedelta(0)):
+        with pytest.raises(TrackerUnavailable):
+            services.source_sync(source=source, trigger="beat")
+        later(source, wait)
+    sent = []
+    monkeypatch.setattr(tasks.sync_source, "delay", lambda *a, **k: sent.append(a))
+    with django_capture_on_commit_callbacks(execute=True):
+        assert tasks.sync_all() == 0  # backing off: 5 minutes of its 10 are left
+
+    queued = services.sync_now(source=source, requested_by="leader").run
+    attempt(source.pk, trigger=queued.trigger, run_id=queued.pk)
+
+    queued.refresh_from_db()
+    source.refresh_from_db()
+    assert (queued.status, queued.created) == ("ok", 2)
+    assert (source.is_failing, source.backoff_until) == (False, None)
+    with django_capture_on_commit_callbacks(execute=True):
+        assert tasks.sync_all() == 1

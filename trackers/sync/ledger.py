@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any, Literal
 
+from django.conf import settings
 from django.db import InterfaceError, OperationalError
 from django.db.models import Count, Q
 from django.utils import timezone
@@ -133,17 +134,34 @@ def run_finish(
             source.last_success_at = now
             source.failing_since = None
             source.paused_until = None
-            update += ["last_success_at", "failing_since", "paused_until"]
+            source.backoff_until = None
+            update += ["last_success_at", "failing_since", "paused_until", "backoff_until"]
         else:
             source.last_error, source.last_error_at = run.error, now
             source.failing_since = source.failing_since or now
-            update += ["last_error", "last_error_at", "failing_since"]
+            update += ["last_error", "last_error_at", "failing_since", "backoff_until"]
             if isinstance(error, RateLimited):
+                # The tracker said when to come back: the pause, not the backoff, holds.
                 source.paused_until = now + min(timedelta(seconds=error.retry_after), MAX_PAUSE)
+                source.backoff_until = None
                 update.append("paused_until")
+            else:
+                source.backoff_until = now + failing_backoff(now - source.failing_since)
     source.save(update_fields=update)
     _log_outcome(source, run)
     return run
+
+
+def failing_backoff(failing_for: timedelta) -> timedelta:
+    """How long the periodic sync leaves a source alone after a failed listing: as long as it
+    has been failing, at least one sync interval, at most TRACKERS_FAILING_BACKOFF_MAX_SECONDS.
+
+    Successive failures are so asked about twice as far apart each time (5, 10, 20, 40 minutes
+    with the defaults), then hourly, until a listing succeeds.
+    """
+    interval = timedelta(seconds=settings.TRACKERS_SYNC_INTERVAL_SECONDS)
+    most = timedelta(seconds=settings.TRACKERS_FAILING_BACKOFF_MAX_SECONDS)
+    return max(interval, min(failing_for, most))
 
 
 def _log_outcome(source: TrackerSource, run: SyncRun) -> None:

@@ -257,6 +257,11 @@ class FakeTracker:
         with self.lock:
             self._faults.extend([fault] * times)
 
+    def clear_faults(self) -> None:
+        """Drop the faults not yet given: the tracker is back."""
+        with self.lock:
+            self._faults.clear()
+
     def clear_requests(self) -> None:
         with self.lock:
             self.requests.clear()

@@ -116,11 +116,12 @@ def test_failing_since_is_the_first_failure_and_a_good_listing_clears_it(fake_gi
     source.refresh_from_db()
     assert source.failing_since == first
     assert source.last_error_at > first
+    assert source.backoff_until > source.last_error_at
 
     services.source_sync(source=source)
 
     source.refresh_from_db()
-    assert (source.failing_since, source.is_failing) == (None, False)
+    assert (source.failing_since, source.is_failing, source.backoff_until) == (None, False, None)
     assert source_status(source).state == "ok"
 
 
