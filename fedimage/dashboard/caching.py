@@ -117,6 +117,7 @@ SYNC_STATE_FIELDS = frozenset(
         "rate_limit_reset",
         "paused_until",
         "failing_since",
+        "backoff_until",
         "issues_held",
         "issues_open",
     }

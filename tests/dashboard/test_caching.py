@@ -119,6 +119,15 @@ def test_a_sync_that_changed_issues_renews_issue_pages(client, pages):
     assert queries(client, "/trackers/issues/") > 0
 
 
+def test_a_failed_listing_backing_off_keeps_issue_pages(client, pages):
+    queries(client, "/trackers/issues/")
+    source = TrackerSource.objects.get(name="fedora-bootc-tracker")
+    source.failing_since = source.last_error_at = timezone.now()
+    source.backoff_until = source.failing_since + timezone.timedelta(minutes=5)
+    source.save(update_fields=["last_error_at", "failing_since", "backoff_until"])
+    assert queries(client, "/trackers/issues/") == 0
+
+
 def test_ci_results_are_cached_until_a_run_is_read(client, initiative):
     from fedimage.ci.models import CiRun
     from trackers.models import TrackedIssue
